@@ -1,0 +1,3 @@
+using Dfid.Cli;
+
+return await DfidApp.RunAsync(args);
