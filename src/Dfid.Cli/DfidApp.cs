@@ -42,5 +42,11 @@ public static class DfidApp
     // Each noun registers its verbs here; keep one line per branch so parallel work merges cleanly.
     private static void Configure(IConfigurator config)
     {
+        Commands.CorpusCommands.Register(config);
+        Commands.ModelsCommands.Register(config);
+        Commands.InstrumentCommands.Register(config);
+        Commands.RunCommands.Register(config);
+        Commands.AnalysisCommands.Register(config);
+        Commands.ReportCommands.Register(config);
     }
 }

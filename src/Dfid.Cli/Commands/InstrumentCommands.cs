@@ -1,0 +1,11 @@
+using Spectre.Console.Cli;
+
+namespace Dfid.Cli.Commands;
+
+/// <summary>Registers the instrument verbs.</summary>
+internal static class InstrumentCommands
+{
+    public static void Register(IConfigurator config)
+    {
+    }
+}

@@ -1,0 +1,11 @@
+namespace Dfid.Embeddings;
+
+/// <summary>Maps texts to fixed-length sentence vectors (unit length, so a dot product is the cosine).</summary>
+public interface ITextEmbedder
+{
+    /// <summary>Length of every vector.</summary>
+    int Dimensions { get; }
+
+    /// <summary>Embeds each text; the result has one vector per input, in order.</summary>
+    float[][] Embed(IReadOnlyList<string> texts, CancellationToken cancellationToken = default);
+}
