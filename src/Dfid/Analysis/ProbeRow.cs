@@ -27,6 +27,7 @@ public enum ProbeStatus
 /// <param name="Status">Whether both labels exist.</param>
 /// <param name="RealFullContext">Hindsight check: the real turn labelled with the full conversation, when run.</param>
 /// <param name="HumanStage">Human gold stage for the real turn, when the corpus has one (prediction-powered correction).</param>
+/// <param name="Texts">The texts behind the probe (for the report's examples), when the reader loads them.</param>
 public sealed record ProbeRow(
     string Condition,
     string ConversationId,
@@ -38,4 +39,11 @@ public sealed record ProbeRow(
     AgentAction? Action,
     ProbeStatus Status,
     DecisionState? RealFullContext = null,
-    Stage? HumanStage = null);
+    Stage? HumanStage = null,
+    ProbeTexts? Texts = null);
+
+/// <summary>The words behind one probe: the agent turn before it, the real reply and the simulated one.</summary>
+/// <param name="AgentTurn">The last agent turn before the probe (empty when none).</param>
+/// <param name="RealReply">What the real user said.</param>
+/// <param name="SimReply">What the simulator said (null when it failed).</param>
+public sealed record ProbeTexts(string AgentTurn, string RealReply, string? SimReply);
