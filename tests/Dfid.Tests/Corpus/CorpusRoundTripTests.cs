@@ -112,3 +112,35 @@ public class CorpusRoundTripTests
         }
     }
 }
+
+/// <summary>The reader's fast path (one Utf8JsonReader pass) and its document walk read the same conversation.</summary>
+public class CorpusFastPathTests
+{
+    [Fact]
+    public void FastPath_AgreesWithDocumentWalk_OnGeneratedLines()
+    {
+        var rng = new Random(17);
+        for (var i = 0; i < 300; i++)
+        {
+            var line = System.Text.Encoding.UTF8.GetBytes(CorpusFile.ToJsonLine(CorpusRoundTripTests.Generate(rng, i)));
+            var fast = CorpusJsonFast.TryParse(line);
+            using var doc = JsonDocument.Parse(line);
+            var slow = CorpusJson.FromElement(doc.RootElement, default, []);
+            Assert.NotNull(fast);
+            Assert.NotNull(slow);
+            Assert.True(ConversationEquality.AreEqual(slow, fast), ConversationEquality.Describe(slow, fast));
+        }
+    }
+
+    [Theory]
+    [InlineData("{\"id\":\"a\",\"id\":\"b\",\"turns\":[],\"outcome\":{\"converted\":null,\"verified\":false},\"profile\":{},\"source\":{\"dataset\":\"d\"},\"meta\":{}}")]
+    [InlineData("{\"id\":\"a\",\"turns\":[{\"role\":\"user\",\"text\":\"x\",\"mood\":1}],\"outcome\":{\"converted\":null,\"verified\":false},\"profile\":{},\"source\":{\"dataset\":\"d\"},\"meta\":{}}")]
+    [InlineData("{\"id\":\"a\",\"turns\":[{\"role\":\"user\",\"text\":\"x\"}],\"outcome\":{\"converted\":1,\"verified\":false},\"profile\":{},\"source\":{\"dataset\":\"d\"},\"meta\":{}}")]
+    [InlineData("{\"id\":\"a\",\"turns\":[{\"role\":\"user\",\"text\":\"x\"}],\"outcome\":{\"converted\":null,\"verified\":false},\"profile\":{\"k\":1,\"k\":2},\"source\":{\"dataset\":\"d\"},\"meta\":{}}")]
+    [InlineData("{\"id\":\"a\",\"turns\":[{\"role\":\"user\",\"text\":\"x\"}],\"outcome\":{\"converted\":null,\"verified\":false},\"profile\":{},\"source\":{\"dataset\":\"d\"},\"meta\":{}} {}")]
+    [InlineData("{\"id\":\"a\",\"turns\":[{\"role\":\"user\",\"text\":\"x\"}],\"outcome\":{\"converted\":null,\"verified\":false},\"profile\":{},\"source\":{\"dataset\":\"d\"},\"meta\":{}")]
+    public void FastPath_DeclinesWhatItDoesNotExpect(string json)
+    {
+        Assert.Null(CorpusJsonFast.TryParse(System.Text.Encoding.UTF8.GetBytes(json)));
+    }
+}
