@@ -148,15 +148,15 @@ public sealed class ModelHost : IDisposable
             default:
                 var path = GgufModels.ResolvePath(spec.Model, _environment);
                 // One loaded model per file and context size, shared by specs that differ only in sampling options.
-                var key = $"{path}|{spec.ContextSize}|{spec.Threads}";
+                var localKey = $"{path}|{spec.ContextSize}|{spec.Threads}";
                 try
                 {
-                    var local = _locals.GetOrAdd(key, _ => new Lazy<LlamaChatClient>(() => new LlamaChatClient(path, spec.ContextSize, spec.Threads))).Value;
+                    var local = _locals.GetOrAdd(localKey, _ => new Lazy<LlamaChatClient>(() => new LlamaChatClient(path, spec.ContextSize, spec.Threads))).Value;
                     return new NonOwningChatClient(local);
                 }
                 catch (DfidException)
                 {
-                    _locals.TryRemove(key, out _);
+                    _locals.TryRemove(localKey, out _);
                     throw;
                 }
         }
