@@ -82,3 +82,20 @@ public sealed class ModelHostBehaviourTests
         Assert.Throws<DfidException>(() => new ModelsLayerSettings { MaxCostUsd = "lots" }.ToLayerOptions());
     }
 }
+
+public sealed class SampleSeedTests
+{
+    [Theory]
+    [InlineData("openai:m;seed=10", 3, 13L)]
+    [InlineData("openai:m;seed=10", 0, 10L)]
+    [InlineData("openai:m", 3, null)]
+    [InlineData("gguf:/x.gguf", 2, 44L)]
+    public void ModelHost_SampleIndex_OffsetsTheSeed(string spec, int sample, long? expected)
+    {
+        var o = new Microsoft.Extensions.AI.ChatOptions { AdditionalProperties = new() { [ModelHost.SampleKey] = sample } };
+
+        ModelHost.ApplySpec(ModelSpec.Parse(spec), o);
+
+        Assert.Equal(expected, o.Seed);
+    }
+}
