@@ -42,7 +42,7 @@ public static class ChatClientJsonExtensions
             {
                 response = await client.GetResponseAsync(Prompt(conversation, schema, mode), Options(options, schema, schemaName, mode), cancellationToken);
             }
-            catch (ModelCallException ex) when (mode == JsonMode.Schema && ex.Kind == ModelFailureKind.BadRequest && !schemaFallbackUsed)
+            catch (ModelCallException ex) when (mode == JsonMode.Schema && ex.StatusCode == 400 && !schemaFallbackUsed)
             {
                 // The endpoint does not take json_schema (e.g. DeepSeek): ask with instructions instead, once.
                 schemaFallbackUsed = true;

@@ -99,3 +99,15 @@ public sealed class SampleSeedTests
         Assert.Equal(expected, o.Seed);
     }
 }
+
+public sealed class UsageReportTests
+{
+    [Fact]
+    public void UsageReport_BeforeAnyCall_SerialisesToJson()
+    {
+        var json = System.Text.Json.JsonSerializer.Serialize(new UsageMeter().Snapshot());
+
+        Assert.Contains("\"LatencyP50Ms\":\"NaN\"", json, StringComparison.Ordinal);
+        Assert.Contains("\"CostUsd\":0", json, StringComparison.Ordinal);
+    }
+}
