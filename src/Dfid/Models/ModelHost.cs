@@ -155,9 +155,11 @@ public sealed class ModelHost : IDisposable
                 if (endpoint is not null) openAiOptions.Endpoint = endpoint;
                 return new OpenAI.Chat.ChatClient(spec.Model, new ApiKeyCredential(key), openAiOptions).AsIChatClient();
             case ModelProvider.Anthropic:
+                // Its exceptions carry no headers: a handler reads Retry-After for the retry layer.
+                var http = new HttpClient(new RetryAfterCapture()) { Timeout = networkTimeout };
                 var anthropic = endpoint is null
-                    ? new AnthropicClient { ApiKey = key, MaxRetries = 0, Timeout = networkTimeout }
-                    : new AnthropicClient { ApiKey = key, MaxRetries = 0, Timeout = networkTimeout, BaseUrl = endpoint.ToString().TrimEnd('/') };
+                    ? new AnthropicClient { ApiKey = key, MaxRetries = 0, Timeout = networkTimeout, HttpClient = http }
+                    : new AnthropicClient { ApiKey = key, MaxRetries = 0, Timeout = networkTimeout, HttpClient = http, BaseUrl = endpoint.ToString().TrimEnd('/') };
                 return anthropic.AsIChatClient(spec.Model, spec.MaxTokens ?? 1024);
             default:
                 var path = GgufModels.ResolvePath(spec.Model, _environment);

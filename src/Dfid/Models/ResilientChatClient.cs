@@ -92,6 +92,7 @@ internal sealed class ResilientChatClient : DelegatingChatClient
         {
             await _limiter.AcquireAsync(tokens, ct);
             _meter.RecordRequest();
+            var retryAfter = RetryAfterCapture.Begin();
             using var timeout = new CancellationTokenSource(_timeout, _clock);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
             try
@@ -106,7 +107,10 @@ internal sealed class ResilientChatClient : DelegatingChatClient
             {
                 if (ex is OperationCanceledException && timeout.IsCancellationRequested)
                     throw new AttemptFailedException(ModelFailureKind.Timeout, null, null, $"no answer within {_timeout.TotalSeconds:0.#} s", ex);
-                throw FailureClassifier.Classify(ex);
+                var failure = FailureClassifier.Classify(ex);
+                throw failure.RetryAfter is null && retryAfter.Value is { } ra
+                    ? new AttemptFailedException(failure.Kind, failure.Status, ra, failure.Detail, failure.InnerException)
+                    : failure;
             }
         }
         finally { _concurrency.Release(); }
