@@ -1,4 +1,5 @@
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Retry;
 
@@ -19,10 +20,12 @@ internal sealed class ResilientChatClient : DelegatingChatClient
     private readonly TimeSpan _timeout;
     private readonly UsageMeter _meter;
     private readonly ResiliencePipeline _pipeline;
+    private readonly ILogger _logger;
 
     public ResilientChatClient(IChatClient inner, string model, ModelLayerOptions options, SemaphoreSlim concurrency,
-        RequestLimiter limiter, TimeProvider clock, Func<double> randomizer, UsageMeter meter) : base(inner)
+        RequestLimiter limiter, TimeProvider clock, Func<double> randomizer, UsageMeter meter, ILogger logger) : base(inner)
     {
+        _logger = logger;
         _model = model;
         _concurrency = concurrency;
         _limiter = limiter;
@@ -43,6 +46,12 @@ internal sealed class ResilientChatClient : DelegatingChatClient
                 DelayGenerator = args => ValueTask.FromResult(args.Outcome.Exception is AttemptFailedException { RetryAfter: { } ra }
                     ? (TimeSpan?)(ra > maxDelay ? maxDelay : ra)
                     : null),
+                OnRetry = args =>
+                {
+                    if (args.Outcome.Exception is AttemptFailedException f)
+                        ModelLog.RetryScheduled(_logger, _model, args.AttemptNumber + 1, f.Kind, f.Detail, args.RetryDelay.TotalMilliseconds);
+                    return default;
+                },
             })
             .Build();
     }
@@ -65,6 +74,7 @@ internal sealed class ResilientChatClient : DelegatingChatClient
         }
         catch (AttemptFailedException f)
         {
+            ModelLog.CallFailed(_logger, _model, attempts, f.Kind, f.Detail);
             throw new ModelCallException(_model, f.Kind, attempts, f.Status, f.Detail, f.InnerException);
         }
     }
