@@ -108,7 +108,7 @@ public sealed class ModelHost : IDisposable
     // The one place where the layer order is decided.
     private IChatClient Build(ModelSpec spec)
     {
-        var (provider, endpoint) = _providerOverride is { } o ? (o(spec), spec.Id) : CreateProvider(spec);
+        var (provider, endpoint) = _providerOverride is { } replace ? (replace(spec), spec.Id) : CreateProvider(spec);
         var price = Prices.Find(spec);
         var limiter = _limiters.GetOrAdd(spec.Id, _ => new RequestLimiter(Options.RequestsPerMinute, Options.TokensPerMinute, _clock));
         var builder = provider.AsBuilder()
