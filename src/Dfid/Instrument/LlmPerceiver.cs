@@ -51,7 +51,7 @@ public sealed class LlmPerceiver : IInstrument
             LlmPrompts.Definitions(w.Apply("emotion (the {user}'s tone in the labelled turn):"), t.Emotions, w),
             LlmPrompts.Definitions(w.Apply("blocker (the main obstacle the {user} names or implies in the labelled turn):"), t.Blockers, w),
             w.Apply("convergence_delta: a number from -1 to 1: how far the labelled turn moved the {user} toward (+) or away from (-) the {commitment} compared with before it; 0 when it did not move."),
-            "key_signal: a short span copied word for word from the labelled turn (a few words) that best justifies the stage.",
+            "key_signal: a short span (at most 120 characters) copied word for word from the labelled turn that best justifies the stage.",
             "",
             "Answer with one JSON object and nothing else: {\"stage\": ..., \"emotion\": ..., \"blocker\": ..., \"convergence_delta\": ..., \"key_signal\": ...}");
         Schema = LlmPrompts.EnumSchema(
@@ -59,7 +59,7 @@ public sealed class LlmPerceiver : IInstrument
             ("emotion", "string", StateNames.All<Emotion>(), null),
             ("blocker", "string", StateNames.All<Blocker>(), null),
             ("convergence_delta", "number", null, "\"minimum\":-1,\"maximum\":1"),
-            ("key_signal", "string", null, "\"maxLength\":200"));
+            ("key_signal", "string", null, "\"maxLength\":120"));
         PromptTemplate = _system + "\n\n--- user message ---\n" + w.Apply(UserTemplate);
         PromptHash = LlmPrompts.Hash(PromptTemplate, Schema);
         Name = options.Name ?? "llm:" + (client.GetService<ModelSpec>()?.Id ?? "model");
