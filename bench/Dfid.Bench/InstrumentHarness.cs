@@ -9,7 +9,7 @@ namespace Dfid.Bench;
 /// <summary>
 /// The learned instrument on PersuasionForGood: load-or-train time, out-of-fold validation, and labelling throughput on
 /// turns it has never seen (cold embeddings) and again (warm). Target: at least 200 turns/s after load.
-/// Usage: <c>dotnet run -c Release --project bench/Dfid.Bench -- instrument [--retrain] [--balanced] [--cache DIR] [--l2 X] [--turns N]</c>.
+/// Usage: <c>dotnet run -c Release --project bench/Dfid.Bench -- instrument [--retrain] [--class-weight-power P] [--cache DIR] [--l2 X] [--turns N]</c>.
 /// </summary>
 public sealed class InstrumentHarness : IHarness
 {
@@ -27,7 +27,7 @@ public sealed class InstrumentHarness : IHarness
         var options = new LearnedInstrumentOptions
         {
             ForceRetrain = args.Contains("--retrain"),
-            BalanceClasses = args.Contains("--balanced"),
+            ClassWeightPower = double.Parse(Arg("--class-weight-power", "0.5"), System.Globalization.CultureInfo.InvariantCulture),
             L2 = double.Parse(Arg("--l2", "0.001"), System.Globalization.CultureInfo.InvariantCulture),
             Progress = new Progress<string>(Console.Error.WriteLine),
         };
