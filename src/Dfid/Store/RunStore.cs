@@ -127,7 +127,7 @@ public sealed class RunStore : IDisposable
             using var cmd = Command("INSERT OR IGNORE INTO conversations(id, converted, json) VALUES ($id, $c, $j)", tx);
             foreach (var c in conversations)
             {
-                Bind(cmd, ("$id", c.Id), ("$c", c.Outcome.Converted is bool b ? (b ? 1 : 0) : null), ("$j", JsonSerializer.Serialize(c, Json)));
+                Bind(cmd, ("$id", c.Id), ("$c", c.Outcome.Converted is bool b ? (b ? 1 : 0) : null), ("$j", CorpusFile.ToJsonLine(c)));
                 cmd.ExecuteNonQuery();
             }
         });
@@ -143,7 +143,7 @@ public sealed class RunStore : IDisposable
             using var rd = cmd.ExecuteReader();
             while (rd.Read())
             {
-                var c = JsonSerializer.Deserialize<Conversation>(rd.GetString(0), Json)!;
+                var c = CorpusFile.ParseJsonLine(rd.GetString(0));
                 result[c.Id] = c;
             }
         }
@@ -278,8 +278,12 @@ public sealed class RunStore : IDisposable
         var sims = new HashSet<(string, string, int, int)>();
         var labels = new HashSet<(string, string, int, string)>();
         var actions = new HashSet<(string, string, int)>();
+        var okSims = new HashSet<(string, string, int, int)>();
         lock (_gate)
         {
+            using (var cmd = Command("SELECT simulator, conversation_id, turn_index, sample_index FROM sim_turns WHERE status = 'Ok'"))
+            using (var rd = cmd.ExecuteReader())
+                while (rd.Read()) okSims.Add((rd.GetString(0), rd.GetString(1), rd.GetInt32(2), rd.GetInt32(3)));
             using (var cmd = Command("SELECT simulator, conversation_id, turn_index, sample_index FROM sim_turns WHERE status <> 'ModelError'"))
             using (var rd = cmd.ExecuteReader())
                 while (rd.Read()) sims.Add((rd.GetString(0), rd.GetString(1), rd.GetInt32(2), rd.GetInt32(3)));
@@ -290,7 +294,7 @@ public sealed class RunStore : IDisposable
             using (var rd = cmd.ExecuteReader())
                 while (rd.Read()) actions.Add((rd.GetString(0), rd.GetString(1), rd.GetInt32(2)));
         }
-        return new DoneKeys(sims, labels, actions);
+        return new DoneKeys(sims, labels, actions, okSims);
     }
 
     /// <summary>The simulated turn stored for a probe, if any.</summary>
@@ -330,9 +334,11 @@ public sealed class RunStore : IDisposable
     /// left out and counted by <see cref="ReadProgress"/>). Failed answers are rows with their status, never dropped.
     /// </summary>
     /// <param name="includeTexts">Also load the agent turn, real and simulated reply (for report examples).</param>
-    /// <param name="humanStage">Maps a real user turn to the human gold stage, when the corpus has one (null: none).</param>
-    public IReadOnlyList<ProbeRow> ReadProbeRows(bool includeTexts = false, Func<Turn, Stage?>? humanStage = null)
+    /// <param name="humanLabels">Maps human act annotations of real user turns to stages. Default: the PersuasionForGood
+    /// mapping for conversations of that dataset (a turn without a mapped act has no human stage).</param>
+    public IReadOnlyList<ProbeRow> ReadProbeRows(bool includeTexts = false, ActMapping? humanLabels = null)
     {
+        humanLabels ??= ActMapping.PersuasionForGood;
         var conversations = ReadConversations();
         var probes = ReadProbes();
         var conditions = ReadConditions();
@@ -376,11 +382,17 @@ public sealed class RunStore : IDisposable
                 rows.Add(new ProbeRow(name, p.ConversationId, converted, p.TurnIndex, p.Position,
                     real.Status == LabelStatus.Ok ? real.State : null,
                     sim.Status == SimulationStatus.Ok && simLabel.Status == LabelStatus.Ok ? simLabel.State : null,
-                    action, status, full, humanStage?.Invoke(conv.Turns[p.TurnIndex]), texts));
+                    action, status, full, HumanStage(humanLabels, conv, p.TurnIndex), texts));
             }
         }
         return rows;
     }
+
+    private static Stage? HumanStage(ActMapping mapping, Conversation conv, int turnIndex) =>
+        string.Equals(conv.Source.Dataset, mapping.Dataset, StringComparison.OrdinalIgnoreCase)
+        && conv.Turns[turnIndex].Annotations?.ContainsKey(mapping.StageLabelSet) == true
+            ? mapping.StageOfTurn(conv, turnIndex)
+            : null;
 
     /// <summary>Per condition: probes finished (both branches recorded, whatever their status) and probes in total.</summary>
     public IReadOnlyList<(string Condition, int Done, int Total)> ReadProgress()
@@ -483,10 +495,12 @@ public sealed class RunStore : IDisposable
 /// <param name="SimulatedTurns">(simulator, conversation, turn, sample).</param>
 /// <param name="Labels">(instrument, conversation, turn, source).</param>
 /// <param name="Actions">(labeller, conversation, agent turn).</param>
+/// <param name="SuccessfulSimulations">The simulated turns whose status is Ok (they need a label).</param>
 public sealed record DoneKeys(
     IReadOnlySet<(string, string, int, int)> SimulatedTurns,
     IReadOnlySet<(string, string, int, string)> Labels,
-    IReadOnlySet<(string, string, int)> Actions);
+    IReadOnlySet<(string, string, int)> Actions,
+    IReadOnlySet<(string, string, int, int)>? SuccessfulSimulations = null);
 
 /// <summary>Totals over the stored answers.</summary>
 /// <param name="ModelCalls">Answers that came from a model (cache hits included).</param>
