@@ -1,0 +1,174 @@
+using System.Globalization;
+using Dfid.Corpus;
+using Dfid.Embeddings;
+using Dfid.Instrument;
+using Dfid.Simulation;
+using Dfid.Store;
+using Microsoft.Extensions.AI;
+
+namespace Dfid.Running;
+
+/// <summary>The standard factory: LLM simulators over the model layer, retrieval over MiniLM, the instrument kinds.</summary>
+/// <remarks>Chat clients are created once per distinct model settings and shared (so the model layer's limits are shared).</remarks>
+public sealed class RunComponentFactory : IRunComponentFactory
+{
+    private readonly Func<ModelSettings, IChatClient> _chat;
+    private readonly Dictionary<ModelSettings, IChatClient> _clients = [];
+    private readonly Lock _gate = new();
+    private MiniLmEmbedder? _embedder;
+
+    /// <summary>Creates the factory.</summary>
+    /// <param name="chat">Builds the (layered) chat client for a model; called once per distinct settings.</param>
+    /// <param name="hooks">Budget and cost hooks of the model layer.</param>
+    public RunComponentFactory(Func<ModelSettings, IChatClient> chat, RunHooks? hooks = null)
+    {
+        ArgumentNullException.ThrowIfNull(chat);
+        _chat = chat;
+        Hooks = hooks ?? new RunHooks();
+    }
+
+    /// <inheritdoc/>
+    public RunHooks Hooks { get; }
+
+    /// <summary>Builds instruments (set by the instrument layer; null: only the kinds known here).</summary>
+    public Func<InstrumentSpec, Experiment, IReadOnlyList<Conversation>, IInstrument>? InstrumentBuilder { get; init; }
+
+    /// <summary>Builds action labellers (set by the instrument layer).</summary>
+    public Func<ActionsSpec, Experiment, IReadOnlyList<Conversation>, IAgentActionLabeller>? ActionLabellerBuilder { get; init; }
+
+    /// <summary>The shared MiniLM embedder (created on first use).</summary>
+    public ITextEmbedder Embedder
+    {
+        get
+        {
+            lock (_gate) return _embedder ??= new MiniLmEmbedder();
+        }
+    }
+
+    /// <summary>The chat client for <paramref name="settings"/> (one per distinct settings).</summary>
+    public IChatClient Chat(ModelSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        lock (_gate)
+        {
+            if (!_clients.TryGetValue(settings, out var client)) _clients[settings] = client = _chat(settings);
+            return client;
+        }
+    }
+
+    /// <inheritdoc/>
+    public IUserSimulator CreateSimulator(SimulatorSpec spec, Experiment experiment, IReadOnlyList<Conversation> corpus, IReadOnlyList<Conversation> sample)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        ArgumentNullException.ThrowIfNull(experiment);
+        switch (spec.Kind)
+        {
+            case SimulatorKind.Replay:
+                return new ReplaySimulator(spec.Name);
+            case SimulatorKind.Retrieval:
+                return new RetrievalSimulator(spec.Name, spec.Pool == "sample" ? sample : corpus, Embedder, spec.ContextTurns);
+            default:
+                var prompt = spec.Kind switch
+                {
+                    SimulatorKind.Persona => SimulatorPrompt.Persona(),
+                    SimulatorKind.Instructed => SimulatorPrompt.Instructed(),
+                    _ => SimulatorPrompt.FromFile(spec.PromptPath!),
+                };
+                var model = spec.Model!;
+                return new PromptedSimulator(spec.Name, prompt, experiment.Domain, Chat(model), model.Spec, ChatOptionsOf(model));
+        }
+    }
+
+    /// <inheritdoc/>
+    public IInstrument CreateInstrument(InstrumentSpec spec, Experiment experiment, IReadOnlyList<Conversation> corpus)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (InstrumentBuilder is not null) return InstrumentBuilder(spec, experiment, corpus);
+        throw new DfidException($"{Path.GetFileName(experiment.SourcePath)}:{spec.Line}: instruments.{spec.Name}: kind '{spec.Kind}' is not available in this build", 2);
+    }
+
+    /// <inheritdoc/>
+    public IAgentActionLabeller CreateActionLabeller(ActionsSpec spec, Experiment experiment, IReadOnlyList<Conversation> corpus)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        if (ActionLabellerBuilder is not null) return ActionLabellerBuilder(spec, experiment, corpus);
+        throw new DfidException($"{Path.GetFileName(experiment.SourcePath)}:{spec.Line}: actions: kind '{spec.Kind}' is not available in this build", 2);
+    }
+
+    /// <inheritdoc/>
+    public ComponentManifest Describe(string role, string name, object component)
+    {
+        var options = new Dictionary<string, string>();
+        var prompts = new Dictionary<string, string>();
+        string kind = component.GetType().Name;
+        string? model = null;
+        switch (component)
+        {
+            case PromptedSimulator p:
+                kind = p.Prompt.Name;
+                prompts[p.Prompt.Name] = p.Prompt.FullText;
+                options["domain.agent"] = p.Domain.Agent;
+                options["domain.agent_label"] = p.Domain.AgentLabel;
+                options["domain.decision"] = p.Domain.Decision;
+                options["domain.setting"] = p.Domain.Setting;
+                break;
+            case RetrievalSimulator r:
+                kind = "retrieval";
+                options["context_turns"] = r.ContextTurns.ToString(CultureInfo.InvariantCulture);
+                options["embedder"] = "all-MiniLM-L6-v2";
+                break;
+            case ReplaySimulator:
+                kind = "replay";
+                break;
+        }
+        if (component is IDescribedComponent d)
+        {
+            kind = d.Kind;
+            model = d.Model;
+            foreach (var (k, v) in d.Options) options[k] = v;
+            foreach (var (k, v) in d.Prompts) prompts[k] = v;
+        }
+        return new ComponentManifest(role, name, kind, model, options, prompts, prompts.ToDictionary(p => p.Key, p => PromptText.Sha256(p.Value)));
+    }
+
+    /// <summary>The chat options of a model's sampling settings.</summary>
+    public static ChatOptions ChatOptionsOf(ModelSettings model)
+    {
+        ArgumentNullException.ThrowIfNull(model);
+        return new ChatOptions
+        {
+            Temperature = model.Temperature is { } t ? (float)t : null,
+            TopP = model.TopP is { } p ? (float)p : null,
+            MaxOutputTokens = model.MaxTokens,
+            Seed = model.Seed,
+        };
+    }
+
+    /// <inheritdoc/>
+    public void Dispose()
+    {
+        lock (_gate)
+        {
+            foreach (var c in _clients.Values) c.Dispose();
+            _clients.Clear();
+            _embedder?.Dispose();
+            _embedder = null;
+        }
+    }
+}
+
+/// <summary>A component that describes itself for the run manifest (kind, model, options, full prompt texts).</summary>
+public interface IDescribedComponent
+{
+    /// <summary>Kind, e.g. <c>llm</c>.</summary>
+    string Kind { get; }
+
+    /// <summary>Model spec, if any.</summary>
+    string? Model { get; }
+
+    /// <summary>Options as text.</summary>
+    IReadOnlyDictionary<string, string> Options { get; }
+
+    /// <summary>Full prompt texts by name.</summary>
+    IReadOnlyDictionary<string, string> Prompts { get; }
+}
