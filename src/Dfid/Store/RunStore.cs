@@ -338,7 +338,6 @@ public sealed class RunStore : IDisposable
     /// mapping for conversations of that dataset (a turn without a mapped act has no human stage).</param>
     public IReadOnlyList<ProbeRow> ReadProbeRows(bool includeTexts = false, ActMapping? humanLabels = null)
     {
-        humanLabels ??= ActMapping.PersuasionForGood;
         var conversations = ReadConversations();
         var probes = ReadProbes();
         var conditions = ReadConditions();
@@ -361,6 +360,9 @@ public sealed class RunStore : IDisposable
                 while (rd.Read())
                     actions.TryAdd((rd.GetString(0), rd.GetInt32(1)), rd.IsDBNull(2) ? null : JsonSerializer.Deserialize<AgentAction>("\"" + rd.GetString(2) + "\"", Json));
         }
+        // Touch the default mapping only when the run has conversations of its dataset.
+        if (humanLabels is null && conversations.Values.Any(c => string.Equals(c.Source.Dataset, "persuasionforgood", StringComparison.OrdinalIgnoreCase)))
+            humanLabels = ActMapping.PersuasionForGood;
         var rows = new List<ProbeRow>();
         foreach (var (name, simulator, instrument) in conditions)
         {
@@ -388,8 +390,8 @@ public sealed class RunStore : IDisposable
         return rows;
     }
 
-    private static Stage? HumanStage(ActMapping mapping, Conversation conv, int turnIndex) =>
-        string.Equals(conv.Source.Dataset, mapping.Dataset, StringComparison.OrdinalIgnoreCase)
+    private static Stage? HumanStage(ActMapping? mapping, Conversation conv, int turnIndex) =>
+        mapping is not null && string.Equals(conv.Source.Dataset, mapping.Dataset, StringComparison.OrdinalIgnoreCase)
         && conv.Turns[turnIndex].Annotations?.ContainsKey(mapping.StageLabelSet) == true
             ? mapping.StageOfTurn(conv, turnIndex)
             : null;
