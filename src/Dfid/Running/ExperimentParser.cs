@@ -272,6 +272,14 @@ public static class ExperimentParser
             if (!spec.Contains(':')) throw Error(node, key + ".model", $"'{spec}' is not a model spec (expected openai:MODEL, anthropic:MODEL or gguf:PATH)");
             if (spec.StartsWith("gguf:", StringComparison.Ordinal) && !System.IO.Path.IsPathRooted(spec[5..]) && spec[5..].Contains('/'))
                 spec = "gguf:" + Path(spec[5..], key + ".model");
+            try
+            {
+                Models.ModelSpec.Parse(spec);
+            }
+            catch (DfidException ex)
+            {
+                throw Error(node, key + ".model", ex.Message);
+            }
             var t = Get(m, "temperature") is { } tn ? Double(tn, key + ".temperature") : (double?)null;
             if (t is < 0 or > 2) throw Error(Get(m, "temperature")!, key + ".temperature", $"{t} is outside [0, 2]");
             return new ModelSettings(

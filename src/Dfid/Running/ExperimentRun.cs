@@ -126,23 +126,12 @@ public static class ExperimentRun
         return new ExperimentRunResult(outcome, Path.GetFullPath(settings.OutDir), manifest);
     }
 
-    /// <summary>
-    /// The run's conversations: those with a known outcome; with <paramref name="spec"/>, N per outcome stratum drawn
-    /// without replacement by a seeded shuffle of each stratum in id order (all of a stratum when it has fewer).
-    /// </summary>
+    /// <summary>The run's conversations: those with a known outcome, or an outcome-balanced sample of them (<see cref="CorpusSampler"/>).</summary>
     public static IReadOnlyList<Conversation> Sample(IReadOnlyList<Conversation> corpus, SampleSpec? spec)
     {
         ArgumentNullException.ThrowIfNull(corpus);
-        var known = corpus.Where(c => c.Outcome.Converted is not null).ToList();
-        if (spec is null) return known;
-        var result = new List<Conversation>();
-        foreach (var stratum in new[] { false, true })
-        {
-            var items = known.Where(c => c.Outcome.Converted == stratum).OrderBy(c => c.Id, StringComparer.Ordinal).ToArray();
-            new Random(spec.Seed).Shuffle(items);
-            result.AddRange(items.Take(spec.PerStratum));
-        }
-        return result.OrderBy(c => c.Id, StringComparer.Ordinal).ToList();
+        if (spec is null) return corpus.Where(c => c.Outcome.Converted is not null).ToList();
+        return CorpusSampler.Balanced(corpus, spec.PerStratum, spec.Seed).Conversations;
     }
 
     /// <summary>Lower-case hex SHA-256 of a file.</summary>

@@ -1,6 +1,7 @@
 using System.Globalization;
 using Dfid.Corpus;
 using Dfid.Embeddings;
+using Dfid.Models;
 using Dfid.Instrument;
 using Dfid.Simulation;
 using Dfid.Store;
@@ -30,11 +31,46 @@ public sealed class RunComponentFactory : IRunComponentFactory
     /// <inheritdoc/>
     public RunHooks Hooks { get; }
 
+    /// <summary>
+    /// The standard wiring: every model through <paramref name="host"/> (cache, limits, retries, budget, usage), budget stops
+    /// latched so the run ends cleanly even when a component turns the refusal into a failed answer.
+    /// </summary>
+    public static RunComponentFactory ForHost(ModelHost host)
+    {
+        ArgumentNullException.ThrowIfNull(host);
+        var latch = new RunStopLatch();
+        return new RunComponentFactory(
+            settings => new StopLatchChatClient(host.GetClient(SpecOf(settings)), latch),
+            new RunHooks(
+                StopReason: () => latch.Reason,
+                IsStop: ex => ex is BudgetExhaustedException || ex.InnerException is BudgetExhaustedException,
+                CostUsd: () => host.Usage.Snapshot() is { Calls: > 0 } u ? (double?)u.CostUsd : 0.0))
+        {
+            Host = host,
+        };
+    }
+
+    /// <summary>The model host, when built with <see cref="ForHost"/>.</summary>
+    public ModelHost? Host { get; private init; }
+
+    /// <summary>The model layer's spec for experiment model settings.</summary>
+    public static ModelSpec SpecOf(ModelSettings settings)
+    {
+        ArgumentNullException.ThrowIfNull(settings);
+        var options = new Dictionary<string, string>();
+        if (settings.Temperature is { } t) options["temperature"] = t.ToString(CultureInfo.InvariantCulture);
+        if (settings.TopP is { } p) options["top_p"] = p.ToString(CultureInfo.InvariantCulture);
+        if (settings.MaxTokens is { } m) options["max_tokens"] = m.ToString(CultureInfo.InvariantCulture);
+        if (settings.Seed is { } sd) options["seed"] = sd.ToString(CultureInfo.InvariantCulture);
+        if (settings.ApiKeyEnv is { } k) options["api_key_env"] = k;
+        return ModelSpec.Parse(settings.Spec, options);
+    }
+
     /// <summary>Builds instruments (set by the instrument layer; null: only the kinds known here).</summary>
-    public Func<InstrumentSpec, Experiment, IReadOnlyList<Conversation>, IInstrument>? InstrumentBuilder { get; init; }
+    public Func<InstrumentSpec, Experiment, IReadOnlyList<Conversation>, IInstrument>? InstrumentBuilder { get; set; }
 
     /// <summary>Builds action labellers (set by the instrument layer).</summary>
-    public Func<ActionsSpec, Experiment, IReadOnlyList<Conversation>, IAgentActionLabeller>? ActionLabellerBuilder { get; init; }
+    public Func<ActionsSpec, Experiment, IReadOnlyList<Conversation>, IAgentActionLabeller>? ActionLabellerBuilder { get; set; }
 
     /// <summary>The shared MiniLM embedder (created on first use).</summary>
     public ITextEmbedder Embedder

@@ -77,7 +77,7 @@ public sealed class PromptedSimulator : IUserSimulator
         var options = _options.Clone();
         // The sample index keeps repeated samples distinct in the response cache but reproducible.
         options.AdditionalProperties ??= [];
-        options.AdditionalProperties["dfid.sample_index"] = request.SampleIndex;
+        options.AdditionalProperties["dfid.sample"] = request.SampleIndex;
         var sw = Stopwatch.StartNew();
         ChatResponse response;
         try
@@ -90,10 +90,11 @@ public sealed class PromptedSimulator : IUserSimulator
         }
         catch (Exception ex) when (!IsStop(ex))
         {
+            var attempts = ex is Models.ModelCallException mce ? mce.Attempts : 1;
             return new SimulatedTurn(null, SimulationStatus.ModelError, ex.GetType().Name + ": " + ex.Message,
-                new Models.ModelCall(_modelName, null, null, sw.Elapsed.TotalMilliseconds, false, 1));
+                new Models.ModelCall(_modelName, null, null, sw.Elapsed.TotalMilliseconds, false, attempts));
         }
-        var call = ModelCallReader.From(response, _modelName, sw.Elapsed.TotalMilliseconds);
+        var call = Models.ModelCall.FromResponse(response) ?? ModelCallReader.From(response, _modelName, sw.Elapsed.TotalMilliseconds);
         var raw = response.Text;
         var (text, status) = ReplyCleaner.Clean(raw, Domain.AgentLabel);
         var error = status switch
@@ -106,7 +107,8 @@ public sealed class PromptedSimulator : IUserSimulator
     }
 
     // Budget and run stops must end the run, not become a failed turn; the run layer recognises them by this marker.
-    internal static bool IsStop(Exception ex) => ex is IRunStopSignal || ex.InnerException is IRunStopSignal;
+    internal static bool IsStop(Exception ex) =>
+        ex is IRunStopSignal or Models.BudgetExhaustedException || ex.InnerException is IRunStopSignal or Models.BudgetExhaustedException;
 
     private static string Normalise(string text) => text.Replace("\n\n\n", "\n\n", StringComparison.Ordinal).Trim();
 }

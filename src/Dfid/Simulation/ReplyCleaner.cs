@@ -51,8 +51,12 @@ public static partial class ReplyCleaner
             if (text.StartsWith(open, StringComparison.Ordinal) && text.EndsWith(close, StringComparison.Ordinal))
             {
                 var inner = text[open.Length..^close.Length];
-                // Only strip when the quotes wrap the whole reply, not two quoted parts ("a" and "b").
-                if (!inner.Contains(close, StringComparison.Ordinal)) return inner.Trim();
+                // Only strip when the quotes wrap the whole reply, not two quoted parts ("a" and "b"); for the
+                // apostrophe, an inner one counts as a quote only next to a space (we'll vs 'a' and 'b').
+                var wrapsAll = open == "'"
+                    ? !inner.Contains("' ", StringComparison.Ordinal) && !inner.Contains(" '", StringComparison.Ordinal)
+                    : !inner.Contains(close, StringComparison.Ordinal);
+                if (wrapsAll) return inner.Trim();
             }
         }
         return text;

@@ -45,7 +45,7 @@ public class ExperimentParserTests
         Assert.Equal("llm", e.Instruments["judge"].Kind);
         Assert.Equal(["persona", "instructed", "retrieval", "replay"], e.Conditions.Select(c => c.Name));
         Assert.Equal(5, e.Budget.MaxCostUsd);
-        Assert.Equal(13, e.Conditions[0].Line);
+        Assert.Equal(14, e.Conditions[0].Line);
     }
 
     [Theory]
@@ -55,7 +55,7 @@ public class ExperimentParserTests
         "exp.yaml:17: conditions[3].instrument: unknown instrument 'lerned' (declared: learned, judge)")]
     [InlineData("budget: { max_cost_usd: 5 }", "budget: { max_cost_usd: five }", "exp.yaml:18: budget.max_cost_usd: 'five' is not a number")]
     [InlineData("probes: { positions: [0.3, 0.6, 0.9], skip_greeting: true }", "probes: { positions: [0.3, 60, 0.9] }", "exp.yaml:3: probes.positions[1]: 60 is outside (0, 1]")]
-    [InlineData("judge: { kind: llm, model: \"openai:gpt-4o-mini\", temperature: 0 }", "judge: { kind: llm, temprature: 0 }", "exp.yaml:10: instruments.judge.temprature: unknown key")]
+    [InlineData("judge: { kind: llm, model: \"openai:gpt-4o-mini\", temperature: 0 }", "judge: { kind: llm, temprature: 0 }", "exp.yaml:11: instruments.judge.temprature: unknown key")]
     [InlineData("replay: { kind: replay }", "replay: { kind: replay, model: x }", "exp.yaml:5: simulators.replay.model: unknown key")]
     [InlineData("corpus: p4g.jsonl", "corpus: missing.jsonl", "exp.yaml:1: corpus: corpus file not found")]
     public void Parse_Error_NamesFileLineAndKey(string from, string to, string expectedStart)

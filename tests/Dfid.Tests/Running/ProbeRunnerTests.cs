@@ -84,7 +84,7 @@ public class ProbeRunnerTests
         inst.BeforeLabel = _ => { if (Interlocked.Increment(ref labels) == 25) cts.Cancel(); return Task.CompletedTask; };
         var first = await new ProbeRunner(store).RunAsync(plan, cts.Token);
         Assert.Equal(RunEnd.Interrupted, first.End);
-        var stored = Count(store, "sim_turns");
+        var stored = (int)CountWhere(store, "sim_turns", "simulator = 'echo'");
         Assert.InRange(stored, 1, plan.Probes.Count - 1);
 
         inst.BeforeLabel = null;
