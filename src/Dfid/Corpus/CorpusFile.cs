@@ -37,24 +37,89 @@ public static class CorpusFile
 
     internal static IEnumerable<CorpusLine> Iterate(Stream stream, string name, CorpusJson.ParseMode mode)
     {
+        // Lines are parsed in batches on all cores (parsing is the cost; splitting lines is cheap), then checked for
+        // duplicate ids and yielded in file order. A batch's bytes are copied out of the reader's buffer first.
         using var _ = stream;
         using var reader = new JsonlLineReader(stream);
         var firstLineOfId = new Dictionary<string, int>(StringComparer.Ordinal);
-        var reasons = new List<string>();
-        while (reader.TryReadLine(out var line))
+        var batch = new LineBatch();
+        while (true)
         {
-            if (IsBlank(line.Span)) continue;
-            reasons.Clear();
-            var lineNumber = reader.LineNumber;
-            var conversation = CorpusJson.Parse(line, mode, reasons);
-            if (conversation is not null && !firstLineOfId.TryAdd(conversation.Id, lineNumber))
+            batch.Clear();
+            while (batch.Count < LineBatch.MaxLines && batch.Bytes < LineBatch.MaxBytes && reader.TryReadLine(out var line))
+                if (!IsBlank(line.Span)) batch.Add(line.Span, reader.LineNumber);
+            if (batch.Count == 0) yield break;
+            batch.Parse(mode);
+            for (var i = 0; i < batch.Count; i++)
             {
-                reasons.Add($"duplicate id \"{conversation.Id}\" (first used on line {firstLineOfId[conversation.Id]}); ids must be unique");
-                conversation = null;
+                var lineNumber = batch.LineNumbers[i];
+                var conversation = batch.Conversations[i];
+                var reasons = batch.Reasons[i];
+                if (conversation is not null && !firstLineOfId.TryAdd(conversation.Id, lineNumber))
+                {
+                    (reasons ??= []).Add($"duplicate id \"{conversation.Id}\" (first used on line {firstLineOfId[conversation.Id]}); ids must be unique");
+                    conversation = null;
+                }
+                yield return conversation is not null
+                    ? new CorpusLine(lineNumber, conversation, [])
+                    : new CorpusLine(lineNumber, null, reasons!.Select(r => new CorpusProblem(name, lineNumber, r)).ToArray());
             }
-            yield return conversation is not null
-                ? new CorpusLine(lineNumber, conversation, [])
-                : new CorpusLine(lineNumber, null, reasons.Select(r => new CorpusProblem(name, lineNumber, r)).ToArray());
+        }
+    }
+
+    /// <summary>A batch of lines copied into one buffer and parsed in parallel.</summary>
+    private sealed class LineBatch
+    {
+        public const int MaxLines = 1024;
+        public const int MaxBytes = 4 << 20;
+        private byte[] _buffer = new byte[1 << 16];
+        private readonly int[] _starts = new int[MaxLines];
+        private readonly int[] _lengths = new int[MaxLines];
+        public readonly int[] LineNumbers = new int[MaxLines];
+        public readonly Conversation?[] Conversations = new Conversation?[MaxLines];
+        public readonly List<string>?[] Reasons = new List<string>?[MaxLines];
+
+        public int Count { get; private set; }
+        public int Bytes { get; private set; }
+
+        public void Clear()
+        {
+            Array.Clear(Conversations, 0, Count);
+            Array.Clear(Reasons, 0, Count);
+            Count = 0;
+            Bytes = 0;
+        }
+
+        public void Add(ReadOnlySpan<byte> line, int lineNumber)
+        {
+            if (Bytes + line.Length > _buffer.Length)
+                Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, Bytes + line.Length));
+            line.CopyTo(_buffer.AsSpan(Bytes));
+            _starts[Count] = Bytes;
+            _lengths[Count] = line.Length;
+            LineNumbers[Count] = lineNumber;
+            Bytes += line.Length;
+            Count++;
+        }
+
+        public void Parse(CorpusJson.ParseMode mode)
+        {
+            if (Count < 32 || Environment.ProcessorCount == 1)
+            {
+                for (var i = 0; i < Count; i++) ParseOne(i, mode);
+                return;
+            }
+            Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, Count, 64), range =>
+            {
+                for (var i = range.Item1; i < range.Item2; i++) ParseOne(i, mode);
+            });
+        }
+
+        private void ParseOne(int i, CorpusJson.ParseMode mode)
+        {
+            var reasons = new List<string>(0);
+            Conversations[i] = CorpusJson.Parse(new ReadOnlyMemory<byte>(_buffer, _starts[i], _lengths[i]), mode, reasons);
+            Reasons[i] = reasons.Count > 0 ? reasons : null;
         }
     }
 

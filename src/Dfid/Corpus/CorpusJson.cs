@@ -28,6 +28,20 @@ internal static class CorpusJson
     private static readonly string[] TurnFields = ["role", "text", "time", "annotations"];
     private static readonly string[] OutcomeFields = ["converted", "value", "verified", "decided_at_turn", "decided_at_time"];
     private static readonly string[] SourceFields = ["dataset", "licence"];
+    private static readonly byte[][] TopLevelUtf8 = Utf8Names(TopLevel);
+    private static readonly byte[][] TurnFieldsUtf8 = Utf8Names(TurnFields);
+    private static readonly byte[][] OutcomeFieldsUtf8 = Utf8Names(OutcomeFields);
+    private static readonly byte[][] SourceFieldsUtf8 = Utf8Names(SourceFields);
+
+    private static byte[][] Utf8Names(string[] names) => names.Select(Encoding.UTF8.GetBytes).ToArray();
+
+    /// <summary>The property's name as one of the known (interned) names, without allocating; unknown names are allocated.</summary>
+    private static string Known(JsonProperty p, string[] names, byte[][] utf8)
+    {
+        for (var i = 0; i < utf8.Length; i++)
+            if (p.NameEquals(utf8[i])) return names[i];
+        return p.Name;
+    }
 
     /// <summary>How strictly a line is read.</summary>
     /// <param name="Lenient">Importer mode: missing <c>profile</c>/<c>meta</c>/<c>source</c>/<c>verified</c> get defaults and
@@ -82,7 +96,7 @@ internal static class CorpusJson
 
         foreach (var p in root.EnumerateObject())
         {
-            switch (p.Name)
+            switch (Known(p, TopLevel, TopLevelUtf8))
             {
                 case "id":
                     seenId = true;
@@ -177,11 +191,11 @@ internal static class CorpusJson
         bool seenRole = false, seenText = false, ok = true;
         foreach (var p in t.EnumerateObject())
         {
-            switch (p.Name)
+            switch (Known(p, TurnFields, TurnFieldsUtf8))
             {
                 case "role":
                     seenRole = true;
-                    if (p.Value.ValueKind == JsonValueKind.String && CorpusFormat.TryParseRole(p.Value.GetString(), out var r)) role = r;
+                    if (p.Value.ValueKind == JsonValueKind.String && TryRole(p.Value, out var r)) role = r;
                     else
                     {
                         problems.Add($"turn {index}: unknown role {p.Value.GetRawText()} (use \"agent\", \"user\" or \"system\")");
@@ -240,6 +254,19 @@ internal static class CorpusJson
         return ok && role is { } rr && text is not null ? new Turn(rr, text, time, annotations) : null;
     }
 
+    private static bool TryRole(JsonElement value, out Role role)
+    {
+        if (value.ValueEquals("agent"u8)) role = Role.Agent;
+        else if (value.ValueEquals("user"u8)) role = Role.User;
+        else if (value.ValueEquals("system"u8)) role = Role.System;
+        else
+        {
+            role = default;
+            return false;
+        }
+        return true;
+    }
+
     private static Outcome? ReadOutcome(JsonElement o, ParseMode mode, List<string> problems)
     {
         if (o.ValueKind != JsonValueKind.Object)
@@ -255,7 +282,7 @@ internal static class CorpusJson
         bool seenConverted = false, seenVerified = false, ok = true;
         foreach (var p in o.EnumerateObject())
         {
-            switch (p.Name)
+            switch (Known(p, OutcomeFields, OutcomeFieldsUtf8))
             {
                 case "converted":
                     seenConverted = true;
@@ -325,7 +352,7 @@ internal static class CorpusJson
         var ok = true;
         foreach (var p in s.EnumerateObject())
         {
-            switch (p.Name)
+            switch (Known(p, SourceFields, SourceFieldsUtf8))
             {
                 case "dataset":
                     if (p.Value.ValueKind == JsonValueKind.String) dataset = p.Value.GetString();

@@ -114,8 +114,11 @@ public static class ChatClientJsonExtensions
     {
         if (mode == JsonMode.Schema) return conversation;
         var instruction = "Answer with a single JSON value that validates against this JSON Schema, and nothing else "
-            + "(no explanation, no code fence):\n" + schema.GetRawText();
-        return [.. conversation, new ChatMessage(ChatRole.System, instruction)];
+            + "(no explanation, no code fence):\n" + JsonSerializer.Serialize(schema);
+        // Leading system text: providers such as Anthropic accept system instructions only there.
+        if (conversation.Count > 0 && conversation[0].Role == ChatRole.System)
+            return [new ChatMessage(ChatRole.System, conversation[0].Text + "\n\n" + instruction), .. conversation.Skip(1)];
+        return [new ChatMessage(ChatRole.System, instruction), .. conversation];
     }
 
     private static ChatOptions Options(ChatOptions? options, JsonElement schema, string schemaName, JsonMode mode)
