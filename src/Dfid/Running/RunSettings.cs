@@ -12,7 +12,12 @@ public sealed record RunSettings(string OutDir, bool NoCache = false, string? Ca
     {
         ArgumentNullException.ThrowIfNull(experiment);
         if (CachePath is not null) return Path.GetFullPath(CachePath);
-        if (experiment.Cache.Path is not null) return experiment.Cache.Path;
+        return experiment.Cache.Path ?? DefaultCacheFolder();
+    }
+
+    /// <summary><c>$XDG_CACHE_HOME/dfid</c>, else <c>~/.cache/dfid</c>.</summary>
+    public static string DefaultCacheFolder()
+    {
         var xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
         var root = string.IsNullOrWhiteSpace(xdg) ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache") : xdg;
         return Path.Combine(root, "dfid");
