@@ -66,7 +66,7 @@ internal static class RunExecution
         Console.CancelKeyPress += onCancel;
         try
         {
-            using var factory = RunServices.CreateFactory(experiment, settings);
+            using var factory = RunServices.CreateFactory(experiment, settings, log: Console.Error.WriteLine);
             Console.Error.WriteLine($"run folder: {Path.GetFullPath(settings.OutDir)}");
             var result = await RunProgressView.ShowAsync(started => ExperimentRun.RunAsync(experiment, settings, factory, started, cts.Token), quiet);
             var p = result.Outcome.Progress;

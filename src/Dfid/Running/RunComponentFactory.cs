@@ -16,7 +16,8 @@ public sealed class RunComponentFactory : IRunComponentFactory
     private readonly Func<ModelSettings, IChatClient> _chat;
     private readonly Dictionary<ModelSettings, IChatClient> _clients = [];
     private readonly Lock _gate = new();
-    private MiniLmEmbedder? _embedder;
+    private ITextEmbedder? _embedder;
+    private readonly List<IDisposable> _owned = [];
 
     /// <summary>Creates the factory.</summary>
     /// <param name="chat">Builds the (layered) chat client for a model; called once per distinct settings.</param>
@@ -72,13 +73,35 @@ public sealed class RunComponentFactory : IRunComponentFactory
     /// <summary>Builds action labellers (set by the instrument layer).</summary>
     public Func<ActionsSpec, Experiment, IReadOnlyList<Conversation>, IAgentActionLabeller>? ActionLabellerBuilder { get; set; }
 
-    /// <summary>The shared MiniLM embedder (created on first use).</summary>
+    /// <summary>Folder for persistent caches of this run (embeddings, trained instruments); null: memory only / defaults.</summary>
+    public string? CacheFolder { get; set; }
+
+    /// <summary>Receives notes (training, loading) for the user.</summary>
+    public Action<string>? Log { get; set; }
+
+    /// <summary>The shared MiniLM embedder (created on first use), cached in <c>CACHE/embeddings.sqlite</c> when a cache folder is set.</summary>
     public ITextEmbedder Embedder
     {
         get
         {
-            lock (_gate) return _embedder ??= new MiniLmEmbedder();
+            lock (_gate)
+            {
+                if (_embedder is null)
+                {
+                    var caching = new CachingTextEmbedder(new MiniLmEmbedder(), CacheFolder is null ? null : Path.Combine(CacheFolder, "embeddings.sqlite"), ownsInner: true);
+                    _owned.Add(caching);
+                    _embedder = caching;
+                }
+                return _embedder;
+            }
         }
+    }
+
+    /// <summary>Disposes <paramref name="item"/> with the factory.</summary>
+    public void Own(IDisposable item)
+    {
+        ArgumentNullException.ThrowIfNull(item);
+        lock (_gate) _owned.Add(item);
     }
 
     /// <summary>The chat client for <paramref name="settings"/> (one per distinct settings).</summary>
@@ -187,8 +210,10 @@ public sealed class RunComponentFactory : IRunComponentFactory
         {
             foreach (var c in _clients.Values) c.Dispose();
             _clients.Clear();
-            _embedder?.Dispose();
+            foreach (var o in _owned) o.Dispose();
+            _owned.Clear();
             _embedder = null;
+            Host?.Dispose();
         }
     }
 }

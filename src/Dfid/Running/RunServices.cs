@@ -12,7 +12,8 @@ public static class RunServices
     /// <param name="experiment">The experiment.</param>
     /// <param name="settings">Command-line overrides.</param>
     /// <param name="layerOptions">Further tuning of the model layer (retries, timeouts), applied last.</param>
-    public static RunComponentFactory CreateFactory(Experiment experiment, RunSettings settings, Action<ModelLayerOptions>? layerOptions = null)
+    /// <param name="log">Notes for the user (training, loading).</param>
+    public static RunComponentFactory CreateFactory(Experiment experiment, RunSettings settings, Action<ModelLayerOptions>? layerOptions = null, Action<string>? log = null)
     {
         ArgumentNullException.ThrowIfNull(experiment);
         ArgumentNullException.ThrowIfNull(settings);
@@ -27,6 +28,8 @@ public static class RunServices
         if (options.CachePath is { } path) Directory.CreateDirectory(Path.GetDirectoryName(path)!);
         var host = new ModelHost(options);
         var factory = RunComponentFactory.ForHost(host);
+        factory.CacheFolder = settings.ResolveCacheFolder(experiment);
+        factory.Log = log;
         return InstrumentComponents.Attach(factory);
     }
 }
