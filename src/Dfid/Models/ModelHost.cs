@@ -21,7 +21,7 @@ public sealed class ModelHost : IDisposable
 {
     private readonly ConcurrentDictionary<string, Lazy<IChatClient>> _clients = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, RequestLimiter> _limiters = new(StringComparer.Ordinal);
-    private readonly ConcurrentBag<IDisposable> _owned = [];
+    private readonly ConcurrentDictionary<string, Lazy<LlamaChatClient>> _locals = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _concurrency;
     private readonly ResponseCache? _cache;
     private readonly BudgetGuard _budget;
@@ -96,7 +96,7 @@ public sealed class ModelHost : IDisposable
     public void Dispose()
     {
         foreach (var c in _clients.Values.Where(l => l.IsValueCreated)) c.Value.Dispose();
-        while (_owned.TryTake(out var d)) d.Dispose();
+        foreach (var l in _locals.Values.Where(l => l.IsValueCreated)) l.Value.Dispose();
         _concurrency.Dispose();
     }
 
@@ -121,6 +121,14 @@ public sealed class ModelHost : IDisposable
         return builder.Build();
     }
 
+    /// <summary>A shared local model behind the layers: disposing the layered client must not unload it.</summary>
+    private sealed class NonOwningChatClient(IChatClient inner) : DelegatingChatClient(inner)
+    {
+        protected override void Dispose(bool disposing)
+        {
+        }
+    }
+
     private IChatClient CreateProvider(ModelSpec spec)
     {
         var (key, endpoint) = ModelCredentials.Resolve(spec, _environment);
@@ -138,7 +146,11 @@ public sealed class ModelHost : IDisposable
                     : new AnthropicClient { ApiKey = key, MaxRetries = 0, Timeout = networkTimeout, BaseUrl = endpoint.ToString().TrimEnd('/') };
                 return anthropic.AsIChatClient(spec.Model, spec.MaxTokens ?? 1024);
             default:
-                throw new DfidException($"model {spec.Id}: local gguf models are not available in this build.", 2);
+                var path = GgufModels.ResolvePath(spec.Model, _environment);
+                // One loaded model per file and context size, shared by specs that differ only in sampling options.
+                var local = _locals.GetOrAdd($"{path}|{spec.ContextSize}|{spec.Threads}",
+                    _ => new Lazy<LlamaChatClient>(() => new LlamaChatClient(path, spec.ContextSize, spec.Threads))).Value;
+                return new NonOwningChatClient(local);
         }
     }
 }
