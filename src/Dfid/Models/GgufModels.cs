@@ -27,15 +27,20 @@ public static class GgufModels
     /// <summary>The built-in list of named models (<c>Resources/models/gguf-models.json</c>).</summary>
     public static IReadOnlyDictionary<string, NamedGguf> Named { get; } = Load();
 
-    /// <summary>The folder pulled models go to.</summary>
-    public static string ModelsDirectory(Func<string, string?> environment)
+    /// <summary>The user cache folder: <c>$DFID_CACHE_DIR</c>, else <c>$XDG_CACHE_HOME/dfid</c>, else <c>~/.cache/dfid</c>.</summary>
+    public static string CacheRoot(Func<string, string?> environment)
     {
         ArgumentNullException.ThrowIfNull(environment);
-        var root = environment("DFID_CACHE_DIR") is { Length: > 0 } d ? d
+        return environment("DFID_CACHE_DIR") is { Length: > 0 } d ? d
             : environment("XDG_CACHE_HOME") is { Length: > 0 } x ? Path.Combine(x, "dfid")
             : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "dfid");
-        return Path.Combine(root, "models");
     }
+
+    /// <summary>The folder pulled models go to (<c>models/</c> under <see cref="CacheRoot"/>).</summary>
+    public static string ModelsDirectory(Func<string, string?> environment) => Path.Combine(CacheRoot(environment), "models");
+
+    /// <summary>The default response cache file (<c>responses.sqlite</c> under <see cref="CacheRoot"/>).</summary>
+    public static string DefaultResponseCachePath(Func<string, string?> environment) => Path.Combine(CacheRoot(environment), "responses.sqlite");
 
     /// <summary>The file for <c>gguf:</c><paramref name="pathOrName"/>: an existing path, or a pulled named model whose hash still matches.</summary>
     /// <exception cref="DfidException">Not found (the message says how to pull it), or the pulled file no longer matches its hash.</exception>

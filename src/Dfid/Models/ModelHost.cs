@@ -108,17 +108,31 @@ public sealed class ModelHost : IDisposable
         var limiter = _limiters.GetOrAdd(spec.Id, _ => new RequestLimiter(Options.RequestsPerMinute, Options.TokensPerMinute, _clock));
         var builder = provider.AsBuilder()
             .Use(inner => new UsageChatClient(inner, spec, price, Usage, _clock))
-            .ConfigureOptions(o =>
-            {
-                o.Temperature ??= (float?)spec.Temperature;
-                o.TopP ??= (float?)spec.TopP;
-                o.MaxOutputTokens ??= spec.MaxTokens;
-                o.Seed ??= spec.Seed;
-            });
+            .ConfigureOptions(o => ApplySpec(spec, o));
         if (_cache is not null) builder.Use(inner => new ResponseCacheChatClient(inner, _cache, spec, Usage));
         if (_budget.Active) builder.Use(inner => new BudgetChatClient(inner, _budget, spec, price));
         builder.Use(inner => new ResilientChatClient(inner, spec.Id, Options, _concurrency, limiter, _clock, _randomizer, Usage));
         return builder.Build();
+    }
+
+    /// <summary>The key of the sample index in <see cref="ChatOptions.AdditionalProperties"/>.</summary>
+    public const string SampleKey = "dfid.sample";
+
+    /// <summary>
+    /// Fills unset options from the spec. With a sample index, the seed becomes seed + index (gguf: 42 + index when no
+    /// seed is given), so repeated samples differ from each other yet each is reproducible.
+    /// </summary>
+    internal static void ApplySpec(ModelSpec spec, ChatOptions o)
+    {
+        o.Temperature ??= (float?)spec.Temperature;
+        o.TopP ??= (float?)spec.TopP;
+        o.MaxOutputTokens ??= spec.MaxTokens;
+        o.Seed ??= spec.Seed;
+        if (o.AdditionalProperties?.TryGetValue(SampleKey, out var v) == true && v is int or long && Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture) is var sample and not 0)
+        {
+            var baseSeed = o.Seed ?? (spec.Provider == ModelProvider.Gguf ? 42L : null);
+            if (baseSeed is { } b) o.Seed = unchecked(b + sample);
+        }
     }
 
     /// <summary>A shared local model behind the layers: disposing the layered client must not unload it.</summary>
@@ -148,9 +162,17 @@ public sealed class ModelHost : IDisposable
             default:
                 var path = GgufModels.ResolvePath(spec.Model, _environment);
                 // One loaded model per file and context size, shared by specs that differ only in sampling options.
-                var local = _locals.GetOrAdd($"{path}|{spec.ContextSize}|{spec.Threads}",
-                    _ => new Lazy<LlamaChatClient>(() => new LlamaChatClient(path, spec.ContextSize, spec.Threads))).Value;
-                return new NonOwningChatClient(local);
+                var localKey = $"{path}|{spec.ContextSize}|{spec.Threads}";
+                try
+                {
+                    var local = _locals.GetOrAdd(localKey, _ => new Lazy<LlamaChatClient>(() => new LlamaChatClient(path, spec.ContextSize, spec.Threads))).Value;
+                    return new NonOwningChatClient(local);
+                }
+                catch (DfidException)
+                {
+                    _locals.TryRemove(localKey, out _);
+                    throw;
+                }
         }
     }
 }

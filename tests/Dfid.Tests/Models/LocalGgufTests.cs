@@ -86,6 +86,20 @@ public sealed class LocalGgufTests
     }
 
     [Fact]
+    public async Task Gguf_PromptLongerThanContext_TypedFailureNamingTheFix()
+    {
+        using var host = NewHost();
+        var client = host.GetClient($"gguf:{TestData.TinyGguf};context_size=128;max_tokens=100");
+
+        var answer = await client.GetJsonAsync([new(ChatRole.User, string.Join(' ', Enumerable.Repeat("Lily ran to the park.", 20)))],
+            StrictJsonTests.StateSchema, "decision_state");
+
+        Assert.Equal(JsonFailureKind.ModelError, answer.Failure);
+        Assert.Contains("context_size", answer.Error, StringComparison.Ordinal);
+        Assert.Equal(JsonMode.Schema, answer.Mode); // no fallback to instructions: the prompt would only grow
+    }
+
+    [Fact]
     public void GbnfGrammar_EnumObject_ListsEveryAlternative()
     {
         var gbnf = GbnfGrammar.FromSchema(StrictJsonTests.StateSchema);
