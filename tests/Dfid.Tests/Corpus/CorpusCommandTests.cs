@@ -136,4 +136,36 @@ public class CorpusCommandTests
         var (code, _) = await Run("corpus", "sample", TestData.Fixture("corpus", "valid.jsonl"), "--out", "x.jsonl");
         Assert.Equal(2, code);
     }
+
+    [Fact]
+    public async Task Import_JsonlWithoutIn_IsAUsageErrorNamingTheOption()
+    {
+        var (code, output) = await Run("corpus", "import", "--format", "jsonl", "--out", Path.Combine(TestData.TempDir(), "x.jsonl"));
+        Assert.Equal(2, code);
+        Assert.Contains("--in PATH is required for --format jsonl", output);
+    }
+
+    [Fact]
+    public async Task Import_MissingDataFolder_SaysWhatToPass()
+    {
+        var (code, output) = await Run("corpus", "import", "--format", "salestalk-ja", "--data", "/nonexistent/data", "--out", Path.Combine(TestData.TempDir(), "x.jsonl"));
+        Assert.Equal(2, code);
+        Assert.Contains("--data /nonexistent/data", output);
+    }
+
+    [Fact]
+    public async Task ImportThenStats_SalesTalkFromDataFolder_AcceptanceNumbers()
+    {
+        var outPath = Path.Combine(TestData.TempDir(), "st.jsonl");
+
+        var (importCode, importOutput) = await Run("corpus", "import", "--format", "salestalk-ja", "--data", TestData.Data, "--out", outPath);
+        var (code, output) = await Run("corpus", "stats", outPath, "--json", "--where", "converted");
+
+        Assert.Equal(0, importCode);
+        Assert.Contains("wrote 109 conversations", importOutput);
+        Assert.Equal(0, code);
+        var json = JsonDocument.Parse(output).RootElement;
+        Assert.Equal(47, json.GetProperty("conversations").GetInt32());
+        Assert.Equal(47, json.GetProperty("converted").GetInt32());
+    }
 }
