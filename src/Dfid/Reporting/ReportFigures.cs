@@ -23,7 +23,7 @@ internal sealed record PositionSeries(string Condition, IReadOnlyList<double> Po
 internal static class ReportFigures
 {
     public const int Width = 820;
-    public const int Height = 460;
+    public const int Height = 500;
 
     /// <summary>Okabe &amp; Ito (2008) palette.</summary>
     public static readonly Color Orange = Color.FromHex("#E69F00"), SkyBlue = Color.FromHex("#56B4E9"),
@@ -48,13 +48,13 @@ internal static class ReportFigures
         var conv = points.Select((p, i) => (x: i + offset, v: p.Converters)).ToArray();
         AddPointsWithErrors(plot, nonConv, NonConverterColor, MarkerShape.FilledCircle, "non-converters (y = 0)");
         AddPointsWithErrors(plot, conv, ConverterColor, MarkerShape.FilledSquare, "converters (y = 1)");
-        ZeroLine(plot, "perfect decision fidelity");
+        ZeroLine(plot, "perfect decision fidelity", -0.58);
         plot.Axes.Bottom.SetTicks(points.Select((_, i) => (double)i).ToArray(), points.Select(p => Label(p.Condition)).ToArray());
         plot.Axes.SetLimitsX(-0.6, Math.Max(points.Count, 1) - 0.4);
         plot.XLabel("condition");
         plot.YLabel("mean D̄ (stages, sim − real)");
         plot.Title("Stratum means of D̄ with 95% CIs");
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.ShowLegend(Edge.Bottom);
         return Finish(plot, "stratum-means", "Stratum means of D̄ with 95% CIs",
             "Mean conversation-level depth gap D̄ = δ(sim) − δ(real), in funnel stages, per outcome stratum and condition; bars are bootstrap 95% CIs. Points above the dashed zero line: simulated users sit deeper in the funnel than the real ones.",
             "Dot plot of mean D̄ per condition for non-converters and converters with 95% confidence intervals and a zero line labelled perfect decision fidelity.");
@@ -86,8 +86,7 @@ internal static class ReportFigures
         Hist(nonConverters, NonConverterColor, -bin * 0.21, "non-converters");
         Hist(converters, ConverterColor, bin * 0.21, "converters");
         var zero = plot.Add.VerticalLine(0, 1.5f, Black, LinePattern.Dashed);
-        zero.LabelText = "D̄ = 0";
-        zero.LabelFontSize = 12;
+        zero.LegendText = "D̄ = 0 (real and simulated at the same stage)";
         plot.Axes.Margins(bottom: 0);
         plot.XLabel("conversation-level D̄ (stages, sim − real)");
         plot.YLabel("share of conversations in stratum");
@@ -116,11 +115,11 @@ internal static class ReportFigures
         plot.Legend.ManualItems.AddRange(StageNames.Select((n, s) => new LegendItem { LabelText = n, FillColor = StageColors[s] }));
         plot.Axes.Bottom.SetTicks(bars.Select((_, i) => (double)i).ToArray(), bars.Select(b => Label(b.Label)).ToArray());
         plot.Axes.SetLimitsY(0, 100);
-        plot.Axes.SetLimitsX(-0.6, Math.Max(bars.Count, 1) - 0.4 + 1.1); // room for the legend on the right
+        plot.Axes.SetLimitsX(-0.6, Math.Max(bars.Count, 1) - 0.4);
         plot.YLabel("share of probes (%)");
         plot.XLabel("stratum and branch");
         plot.Title(title);
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.ShowLegend(Edge.Right);
         return Finish(plot, id, title,
             "Stage distribution of labelled probes, real versus simulated reply, per outcome stratum (stacked to 100%).",
             "Stacked bar chart of stage shares for real and simulated replies per stratum.");
@@ -147,14 +146,14 @@ internal static class ReportFigures
             { LineColor = color, LineWidth = 1.5f };
             plot.Add.Plottable(errs);
         }
-        ZeroLine(plot, "no outcome-dependent gap (Δ = 0)");
         var ticks = series.SelectMany(s => s.Positions).Distinct().Order().ToArray();
+        ZeroLine(plot, "no outcome-dependent gap (Δ = 0)", ticks.Length == 0 ? 0 : ticks.Min() * 100 - 9);
         plot.Axes.Bottom.SetTicks(ticks.Select(p => p * 100).ToArray(), ticks.Select(p => $"{p * 100:0}%").ToArray());
         plot.Axes.SetLimitsX(ticks.Length == 0 ? 0 : ticks.Min() * 100 - 10, ticks.Length == 0 ? 100 : ticks.Max() * 100 + 10);
         plot.XLabel("probe position (share of user turns)");
         plot.YLabel("Δ = E[D̄|y=0] − E[D̄|y=1] (stages)");
         plot.Title("Δ by probe position with 95% CIs");
-        plot.ShowLegend(Alignment.UpperLeft);
+        plot.ShowLegend(Edge.Bottom);
         return Finish(plot, "delta-by-position", "Δ by probe position",
             "Disengagement gap Δ computed from the probes at each position, with bootstrap 95% CIs; conditions are offset slightly left/right so their intervals do not overlap.",
             "Line chart of delta by probe position at 30, 60 and 90 percent for each condition.");
@@ -191,13 +190,16 @@ internal static class ReportFigures
         sc.LegendText = legend;
     }
 
-    private static void ZeroLine(Plot plot, string label)
+    private static void ZeroLine(Plot plot, string label, double xLeft)
     {
         var zero = plot.Add.HorizontalLine(0, 1.5f, Black, LinePattern.Dashed);
-        zero.LabelText = label;
-        zero.LabelFontSize = 12;
-        zero.LabelOppositeAxis = true;
         zero.LegendText = label;
+        // Also written on the line itself (left end, just above it) so the meaning survives cropping the legend.
+        var text = plot.Add.Text(label, xLeft, 0);
+        text.LabelFontSize = 12;
+        text.LabelFontColor = Black;
+        text.LabelAlignment = Alignment.LowerLeft;
+        text.OffsetY = -2;
     }
 
     // Plot labels come from configuration (condition names); keep them plain and short so the SVG stays readable.
