@@ -1,0 +1,54 @@
+namespace Dfid.Analysis;
+
+/// <summary>Names a condition's simulator and instrument for the results (the probe table carries only the condition name).</summary>
+/// <param name="Name">Condition name as in <see cref="ProbeRow.Condition"/>.</param>
+/// <param name="Simulator">Simulator id.</param>
+/// <param name="Instrument">Instrument id.</param>
+public sealed record ConditionDescriptor(string Name, string? Simulator, string? Instrument);
+
+/// <summary>Options of <see cref="DecisionFidelityAnalysis.Analyze"/>.</summary>
+public sealed record AnalysisOptions
+{
+    /// <summary>Permutation draws per test.</summary>
+    /// <value>The default value is 20,000.</value>
+    public int Permutations { get; init; } = 20_000;
+
+    /// <summary>Bootstrap resamples per interval.</summary>
+    /// <value>The default value is 10,000.</value>
+    public int BootstrapResamples { get; init; } = 10_000;
+
+    /// <summary>Seed of all resampling; the same seed and input give the same results.</summary>
+    /// <value>The default value is 20260601.</value>
+    public long Seed { get; init; } = 20260601;
+
+    /// <summary>Two-sided level of every interval.</summary>
+    /// <value>The default value is 0.95.</value>
+    public double ConfidenceLevel { get; init; } = 0.95;
+
+    /// <summary>Conditions forming the confirmatory family (Holm); null means every condition.</summary>
+    public IReadOnlyList<string>? ConfirmatoryFamily { get; init; }
+
+    /// <summary>Simulator and instrument ids per condition, for the results.</summary>
+    public IReadOnlyList<ConditionDescriptor>? Conditions { get; init; }
+
+    /// <summary>How many non-converter examples to keep per condition.</summary>
+    /// <value>The default value is 5.</value>
+    public int ExampleCount { get; init; } = 5;
+
+    /// <summary>Worker threads for permutation and bootstrap loops (results do not depend on it).</summary>
+    /// <value>The default value is 2.</value>
+    public int Workers { get; init; } = 2;
+
+    /// <summary>Checks every option and throws one error listing all problems.</summary>
+    /// <exception cref="DfidException">An option is out of range (exit code 2).</exception>
+    public void Validate()
+    {
+        var errors = new List<string>();
+        if (Permutations < 1) errors.Add($"permutations must be at least 1 (got {Permutations})");
+        if (BootstrapResamples < 1) errors.Add($"bootstrap resamples must be at least 1 (got {BootstrapResamples})");
+        if (!(ConfidenceLevel > 0 && ConfidenceLevel < 1)) errors.Add($"confidence level must be in (0, 1) (got {ConfidenceLevel})");
+        if (ExampleCount < 0) errors.Add($"example count must not be negative (got {ExampleCount})");
+        if (Workers < 1) errors.Add($"workers must be at least 1 (got {Workers})");
+        if (errors.Count > 0) throw new DfidException("invalid analysis options: " + string.Join("; ", errors), 2);
+    }
+}
