@@ -60,40 +60,43 @@ internal static class ReportFigures
             "Dot plot of mean D̄ per condition for non-converters and converters with 95% confidence intervals and a zero line labelled perfect decision fidelity.");
     }
 
-    public static ReportFigure Distribution(string condition, IReadOnlyList<double> nonConverters, IReadOnlyList<double> converters)
+    /// <summary>Histogram of D̄ per stratum from the analysis' bins (edges and counts); empty outer bins are trimmed.</summary>
+    public static ReportFigure Distribution(string condition, IReadOnlyList<double> edges, IReadOnlyList<int> nonConverters, IReadOnlyList<int> converters)
     {
         using var plot = NewPlot();
-        var all = nonConverters.Concat(converters).Where(double.IsFinite).ToArray();
-        // D̄ is a mean of at most a few integer gaps; quarter-stage bins keep 1/3 and 1/2 steps apart enough to read.
-        const double bin = 0.25;
-        var lo = all.Length == 0 ? -1 : Math.Floor(all.Min() / bin) * bin;
-        var hi = all.Length == 0 ? 1 : Math.Ceiling(all.Max() / bin) * bin + bin;
-        var edges = Enumerable.Range(0, (int)Math.Round((hi - lo) / bin)).Select(i => lo + i * bin).ToArray();
-        void Hist(IReadOnlyList<double> values, Color color, double shift, string legend)
+        var bins = Math.Min(edges.Count - 1, Math.Min(nonConverters.Count, converters.Count));
+        var used = Enumerable.Range(0, Math.Max(bins, 0)).Where(i => nonConverters[i] + converters[i] > 0).ToArray();
+        int first = used.Length == 0 ? 0 : used.Min(), last = used.Length == 0 ? bins - 1 : used.Max();
+        void Hist(IReadOnlyList<int> counts, Color color, bool left, string legend)
         {
-            var finite = values.Where(double.IsFinite).ToArray();
-            var bars = edges.Select(e => new Bar
+            var total = counts.Take(bins).Sum();
+            var bars = Enumerable.Range(first, Math.Max(last - first + 1, 0)).Select(i =>
             {
-                Position = e + bin / 2 + shift,
-                Value = finite.Length == 0 ? 0 : finite.Count(v => v >= e - 1e-9 && v < e + bin - 1e-9) / (double)finite.Length,
-                Size = bin * 0.42,
-                FillColor = color,
-                LineWidth = 0,
+                var width = edges[i + 1] - edges[i];
+                var centre = (edges[i] + edges[i + 1]) / 2;
+                return new Bar
+                {
+                    Position = centre + (left ? -width * 0.21 : width * 0.21),
+                    Value = total == 0 ? 0 : counts[i] * 100.0 / total,
+                    Size = width * 0.42,
+                    FillColor = color,
+                    LineWidth = 0,
+                };
             }).ToArray();
             var bp = plot.Add.Bars(bars);
-            bp.LegendText = $"{legend}, n = {finite.Length}";
+            bp.LegendText = $"{legend}, n = {total}";
         }
-        Hist(nonConverters, NonConverterColor, -bin * 0.21, "non-converters");
-        Hist(converters, ConverterColor, bin * 0.21, "converters");
+        Hist(nonConverters, NonConverterColor, left: true, "non-converters (y = 0)");
+        Hist(converters, ConverterColor, left: false, "converters (y = 1)");
         var zero = plot.Add.VerticalLine(0, 1.5f, Black, LinePattern.Dashed);
         zero.LegendText = "D̄ = 0 (real and simulated at the same stage)";
         plot.Axes.Margins(bottom: 0);
         plot.XLabel("conversation-level D̄ (stages, sim − real)");
-        plot.YLabel("share of conversations in stratum");
+        plot.YLabel("share of conversations in stratum (%)");
         plot.Title("Distribution of D̄: " + Label(condition));
-        plot.ShowLegend(Alignment.UpperRight);
+        plot.ShowLegend(Edge.Bottom);
         return Finish(plot, "dbar-distribution", "Distribution of conversation-level D̄ — " + condition,
-            "Histogram (bin width 0.25 stage) of D̄ per conversation, as a share of each outcome stratum, for condition " + condition + ".",
+            "Histogram of D̄ per conversation, as a share of each outcome stratum (bins as in results.json), for condition " + condition + ".",
             "Histogram of conversation-level D̄ for non-converters and converters in condition " + condition + ".");
     }
 

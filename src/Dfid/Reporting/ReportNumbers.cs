@@ -8,8 +8,9 @@ namespace Dfid.Reporting;
 /// </summary>
 /// <remarks>
 /// Estimates (means, Δ, d, bias, CI bounds, κ, α): 3 decimals, half away from zero. Differences carry a sign.
-/// p-values: 4 decimals, below 0.0001 shown as "&lt; 0.0001". Proportions: ×100, 1 decimal, "%".
-/// Percentage-point shifts: signed, 1 decimal, "pp". Counts: integers. Missing or non-finite values: "n/a".
+/// p-values: 4 decimals, below 0.0001 shown as "&lt; 0.0001". Percentages (results.json stores them in percent):
+/// 1 decimal, "%". Percentage-point shifts: signed, 1 decimal, "pp". Counts: integers. Missing or non-finite
+/// values (null in results.json): "n/a".
 /// </remarks>
 internal static class ReportNumbers
 {
@@ -32,12 +33,11 @@ internal static class ReportNumbers
     /// <summary>A p-value.</summary>
     public static string PValue(double? p) => !Ok(p) ? Missing : Round(p!.Value, 4) < 0.0001 ? "< 0.0001" : Fix(p.Value, 4);
 
-    /// <summary>A proportion in [0, 1] shown as a percentage with 1 decimal.</summary>
-    public static string Percent(double? proportion) => Ok(proportion) ? Fix(proportion!.Value * 100, 1) + "%" : Missing;
+    /// <summary>A percentage (already in percent), 1 decimal.</summary>
+    public static string Percent(double? percent) => Ok(percent) ? Fix(percent!.Value, 1) + "%" : Missing;
 
-    /// <summary>A shift in percentage points given as a difference of proportions, signed, 1 decimal.</summary>
-    public static string PercentPoints(double? proportionDifference) =>
-        Ok(proportionDifference) ? Sign(Fix(proportionDifference!.Value * 100, 1)) + " pp" : Missing;
+    /// <summary>A shift in percentage points, signed, 1 decimal.</summary>
+    public static string PercentPoints(double? pp) => Ok(pp) ? Sign(Fix(pp!.Value, 1)) + " pp" : Missing;
 
     /// <summary>A count.</summary>
     public static string Count(long? n) => n is null ? Missing : n.Value.ToString(Inv);

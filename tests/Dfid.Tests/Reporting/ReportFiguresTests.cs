@@ -37,12 +37,11 @@ public sealed class ReportFiguresTests
     [Fact]
     public void OtherFigures_DrawNonEmptyImages()
     {
-        var rng = new Random(3);
-        var d0 = Enumerable.Range(0, 180).Select(_ => Math.Round(rng.NextDouble() * 3 - 1, 2)).ToArray();
-        var d1 = Enumerable.Range(0, 190).Select(_ => Math.Round(rng.NextDouble() * 2 - 1, 2)).ToArray();
+        var edges = Enumerable.Range(0, 17).Select(i => -4 + 0.5 * i).ToArray();
+        int[] d0 = [0, 0, 0, 0, 0, 0, 3, 10, 40, 50, 40, 20, 10, 5, 2, 0], d1 = [0, 0, 0, 0, 0, 1, 8, 30, 90, 40, 15, 4, 2, 0, 0, 0];
         var figs = new[]
         {
-            ReportFigures.Distribution("persona (model A)", d0, d1),
+            ReportFigures.Distribution("persona (model A)", edges, d0, d1),
             ReportFigures.StageDistribution("stage-distribution", "Stage distribution", [
                 new("non-converters real", [0.251, 0.2, 0.187, 0.219, 0.043]), new("non-converters sim", [0.135, 0.15, 0.271, 0.401, 0.043]),
                 new("converters real", [0.16, 0.2, 0.253, 0.337, 0.05]), new("converters sim", [0.136, 0.1, 0.248, 0.466, 0.05])]),
