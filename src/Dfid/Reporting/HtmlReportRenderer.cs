@@ -24,6 +24,7 @@ internal static class HtmlReportRenderer
         sb.Append("<!DOCTYPE html>\n<html lang=\"en\">\n<head>\n<meta charset=\"utf-8\">\n");
         sb.Append("<meta http-equiv=\"Content-Security-Policy\" content=\"").Append(ContentSecurityPolicy).Append("\">\n");
         sb.Append("<meta name=\"referrer\" content=\"no-referrer\">\n");
+        sb.Append("<link rel=\"icon\" href=\"data:,\">\n"); // no favicon request
         sb.Append("<meta name=\"viewport\" content=\"width=device-width, initial-scale=1\">\n");
         sb.Append("<title>").Append(ReportText.Html(doc.Title)).Append("</title>\n");
         sb.Append("<style>\n").Append(Css.Value).Append("</style>\n</head>\n<body>\n");

@@ -27,7 +27,12 @@ internal static class ReportBuilder
         sections.Add(ManifestSection(results, manifest));
         if (manifest is { } m && PromptBlocks(m) is { Count: > 0 } prompts)
             sections.Add(new ReportSection("appendix-prompts", "Appendix: prompts", prompts));
-        for (var i = 0; i < sections.Count; i++) sections[i] = sections[i] with { Title = $"{i + 1}. {sections[i].Title}" };
+        for (var i = 0; i < sections.Count; i++)
+            sections[i] = sections[i] with
+            {
+                Title = $"{i + 1}. {sections[i].Title}",
+                Blocks = sections[i].Blocks.Select(b => b is TableBlock t ? new TableBlock(DropEmptyColumns(t.Table)) : b).ToList(),
+            };
         var subtitle = extras.Subtitle.Length > 0 ? extras.Subtitle
             : $"{results.Conditions.Count} condition(s); {N.Count(results.Settings.Permutations)} permutations, {N.Count(results.Settings.BootstrapResamples)} bootstrap resamples, seed {results.Settings.Seed}.";
         return new ReportDocument(extras.Title, subtitle, sections);
@@ -260,7 +265,7 @@ internal static class ReportBuilder
         var rows = r.Conditions.SelectMany(c => c.Examples.Select(e => (IReadOnlyList<ReportCell>)[
             c.Name, e.ConversationId, Int(e.ProbeTurn), e.Action ?? "",
             e.AgentTurn ?? "(text not loaded)", e.RealReply ?? "(text not loaded)", e.RealStage,
-            e.SimReply ?? "(text not loaded)", e.SimStage, Signed(e.Gap)])).ToList();
+            e.SimReply ?? "(text not loaded)", e.SimStage, new ReportCell(N.SignedCount(e.Gap), e.Gap, true)])).ToList();
         var blocks = new List<ReportBlock>
         {
             new ParagraphBlock("Non-converter probes where the simulated reply landed furthest past the real one (largest depth gap δ(sim) − δ(real), one per conversation): the same history, two replies."),
@@ -394,6 +399,19 @@ internal static class ReportBuilder
         }
         Walk(manifest, "");
         return blocks;
+    }
+
+    // Optional columns (simulator and instrument names) that no row fills only widen the table.
+    private static ReportTable DropEmptyColumns(ReportTable t)
+    {
+        var keep = Enumerable.Range(0, t.Columns.Count)
+            .Where(i => t.Rows.Count == 0 || t.Rows.Any(r => i < r.Count && (r[i].Numeric || r[i].Text.Length > 0))).ToArray();
+        if (keep.Length == t.Columns.Count) return t;
+        return t with
+        {
+            Columns = keep.Select(i => t.Columns[i]).ToList(),
+            Rows = t.Rows.Select(r => (IReadOnlyList<ReportCell>)keep.Where(i => i < r.Count).Select(i => r[i]).ToList()).ToList(),
+        };
     }
 
     private static IReadOnlyList<ReportCell> Row(params ReportCell[] cells) => cells;

@@ -42,6 +42,9 @@ internal static class ReportNumbers
     /// <summary>A count.</summary>
     public static string Count(long? n) => n is null ? Missing : n.Value.ToString(Inv);
 
+    /// <summary>A signed count (+3, -1, 0).</summary>
+    public static string SignedCount(long n) => n > 0 ? "+" + n.ToString(Inv) : n.ToString(Inv);
+
     /// <summary>A money amount in US dollars, 4 decimals.</summary>
     public static string Usd(double? v) => Ok(v) ? "$" + Fix(v!.Value, 4) : Missing;
 

@@ -87,6 +87,7 @@ internal static class ReportFixture
         },
         ["usage"] = new Dictionary<string, long> { ["model_calls"] = 1234, ["prompt_tokens"] = 456789, ["completion_tokens"] = 12345 },
         ["cost_usd"] = 1.2345,
+        ["notes"] = Hostile, // every hostile text reaches the page at least here, whatever the examples pick
         ["duration_seconds"] = 321.5,
     })).RootElement.Clone();
 
