@@ -99,9 +99,35 @@ public static class DecisionFidelityAnalysis
         var ctx = new Context(options, StableHash(name));
         var analysed = convs.Where(c => c.Usable.Count > 0).ToList();
         var counts = new ConditionCounts(Count(convs, true), Count(convs, false));
-
-        var primary = Contrast(analysed, r => Depth(r.Sim!.Stage) - Depth(r.Real!.Stage), ctx, 1, withTest: true, "depth D = δ(sim) − δ(real)");
         var descriptor = options.Conditions?.FirstOrDefault(c => c.Name == name);
+
+        // Every endpoint as one column of per-conversation values (NaN = no eligible probe), bootstrapped jointly.
+        var positionGroups = PositionGroups(analysed);
+        var hasHuman = analysed.Any(c => c.Usable.Any(r => r.HumanStage is not null));
+        var columns = new List<Func<ProbeRow, double?>>
+        {
+            r => Depth(r.Sim!.Stage) - Depth(r.Real!.Stage),
+            r => NotResisting(r.Sim!) - NotResisting(r.Real!),
+            r => Deep(r.Sim!) - Deep(r.Real!),
+            r => r.Real!.Stage != Stage.Resisting && r.Sim!.Stage != Stage.Resisting ? Depth(r.Sim!.Stage) - Depth(r.Real!.Stage) : null,
+        };
+        foreach (var g in positionGroups)
+            columns.Add(r => g.In(r.Position) ? Depth(r.Sim!.Stage) - Depth(r.Real!.Stage) : null);
+        var realColumn = columns.Count;
+        if (hasHuman)
+        {
+            columns.Add(r => Depth(r.Real!.Stage));
+            columns.Add(r => r.HumanStage is { } h ? Depth(r.Real!.Stage) - Depth(h) : null); // instrument − human
+        }
+        var table = new EndpointTable(analysed, columns);
+        var reps = JointBootstrap.Run(table.A, table.B, table.K, options.BootstrapResamples, ctx.Seed(0, 1), options.Workers);
+
+        var primary = Summarise(table, 0, reps[0], ctx, withTest: true, "depth D = δ(sim) − δ(real)");
+        var positions = positionGroups.Select((g, i) =>
+        {
+            var o = Summarise(table, 4 + i, reps[4 + i], ctx, withTest: false, g.Label).Result;
+            return new PositionResult(g.Centre, g.Label, o.NConverted, o.NNotConverted, o.StratumMeans, o.Delta, o.CohensD);
+        }).ToList();
 
         return new ConditionResult(
             Name: name,
@@ -117,19 +143,69 @@ public static class DecisionFidelityAnalysis
             CohensD: primary.Result.CohensD,
             PValue: primary.Result.PValue,
             Distributions: BuildDistributions(analysed),
-            ByPosition: ByPosition(analysed, ctx),
+            ByPosition: positions,
             Alternatives: new AlternativeEndpoints(
-                Contrast(analysed, r => NotResisting(r.Sim!) - NotResisting(r.Real!), ctx, 2, true,
+                Summarise(table, 1, reps[1], ctx, true,
                     "binary resistance: D = (1 − I[sim resisting]) − (1 − I[real resisting]); positive = simulator resists less").Result,
-                Contrast(analysed, r => Deep(r.Sim!) - Deep(r.Real!), ctx, 3, true,
+                Summarise(table, 2, reps[2], ctx, true,
                     "deep funnel: D = I[sim ∈ {considering, deciding}] − I[real ∈ {considering, deciding}]").Result,
-                Contrast(analysed, r => r.Real!.Stage != Stage.Resisting && r.Sim!.Stage != Stage.Resisting ? Depth(r.Sim!.Stage) - Depth(r.Real!.Stage) : null,
-                    ctx, 4, true, "depth D on probes where neither the real nor the simulated turn is resisting").Result),
+                Summarise(table, 3, reps[3], ctx, true, "depth D on probes where neither the real nor the simulated turn is resisting").Result),
             Actions: BuildActionTable(analysed),
             Hindsight: Hindsight(convs, ctx),
-            PredictionPowered: PredictionPowered(analysed, primary.Result.Delta, ctx),
+            PredictionPowered: hasHuman ? PredictionPowered(analysed, table, reps, realColumn, primary.Result.Delta, options.ConfidenceLevel) : null,
             Histogram: Histogram(analysed),
             Examples: Examples(analysed, options.ExampleCount));
+    }
+
+    /// <summary>Per-conversation endpoint values, split by stratum into row-major [unit × K] matrices.</summary>
+    private sealed class EndpointTable
+    {
+        public EndpointTable(List<Conv> convs, List<Func<ProbeRow, double?>> columns, bool usableOnly = true)
+        {
+            K = columns.Count;
+            var a = new List<double>();
+            var b = new List<double>();
+            var probes = new int[K];
+            var sum = new double[K];
+            var n = new int[K];
+            foreach (var c in convs)
+            {
+                Array.Clear(sum);
+                Array.Clear(n);
+                foreach (var r in usableOnly ? c.Usable : c.Rows)
+                    for (var e = 0; e < K; e++)
+                        if (columns[e](r) is { } v)
+                        {
+                            sum[e] += v;
+                            n[e]++;
+                        }
+                var target = c.Converted ? b : a;
+                for (var e = 0; e < K; e++)
+                {
+                    target.Add(n[e] == 0 ? double.NaN : sum[e] / n[e]);
+                    probes[e] += n[e];
+                }
+            }
+            A = [.. a];
+            B = [.. b];
+            Probes = probes;
+        }
+
+        public int K { get; }
+        public double[] A { get; }
+        public double[] B { get; }
+        public int[] Probes { get; }
+
+        public double[] Column(bool converted, int e)
+        {
+            var x = converted ? B : A;
+            var list = new List<double>(x.Length / K);
+            for (var u = e; u < x.Length; u += K)
+                if (!double.IsNaN(x[u])) list.Add(x[u]);
+            return [.. list];
+        }
+
+        public int Units => (A.Length + B.Length) / K;
     }
 
     private static StratumCounts Count(List<Conv> convs, bool converted)
@@ -167,77 +243,41 @@ public static class DecisionFidelityAnalysis
 
     private sealed record ContrastOutcome(EndpointResult Result, Estimate Marginal);
 
-    /// <summary>Per-conversation mean of an eligible per-probe value, contrasted between strata.</summary>
-    private static ContrastOutcome Contrast(
-        List<Conv> convs, Func<ProbeRow, double?> value, Context ctx, int endpoint, bool withTest, string description, bool usableOnly = true)
-    {
-        var a = new List<double>(); // not converted
-        var b = new List<double>(); // converted
-        int probes = 0, excluded = 0;
-        foreach (var c in convs)
-        {
-            double sum = 0;
-            var n = 0;
-            foreach (var r in usableOnly ? c.Usable : c.Rows)
-            {
-                if (value(r) is not { } v) continue;
-                sum += v;
-                n++;
-            }
-            if (n == 0)
-            {
-                excluded++;
-                continue;
-            }
-            probes += n;
-            (c.Converted ? b : a).Add(sum / n);
-        }
-        return Summarise(a.ToArray(), b.ToArray(), probes, excluded, ctx, endpoint, withTest, description);
-    }
-
-    private static ContrastOutcome Summarise(double[] a, double[] b, int probes, int excluded, Context ctx, int endpoint, bool withTest, string description)
+    private static ContrastOutcome Summarise(EndpointTable table, int e, StratifiedReplicates reps, Context ctx, bool withTest, string description)
     {
         var o = ctx.Options;
         var level = o.ConfidenceLevel;
+        var a = table.Column(false, e); // not converted
+        var b = table.Column(true, e);  // converted
         double? p = null;
         if (withTest && a.Length > 0 && b.Length > 0)
-            p = PermutationTest.OneSided(a, b, o.Permutations, ctx.Seed(endpoint, 0), o.Workers).PValue;
+            p = PermutationTest.OneSided(a, b, o.Permutations, ctx.Seed(1 + e, 0), o.Workers).PValue;
 
-        MeanEstimate meanA, meanB;
-        Estimate delta, d, marginal;
-        if (a.Length == 0 && b.Length == 0)
+        var meanA = Mean(a, reps.MeanA, level);
+        var meanB = Mean(b, reps.MeanB, level);
+        Estimate delta = Estimate.Undefined, d = Estimate.Undefined, marginal = Estimate.Undefined;
+        if (a.Length > 0 && b.Length > 0)
         {
-            meanA = new MeanEstimate(null, null, null, 0);
-            meanB = meanA;
-            delta = d = marginal = Estimate.Undefined;
+            delta = Make(Descriptive.Mean(a) - Descriptive.Mean(b), reps.Difference, level);
+            if (Descriptive.CohensD(a, b) is { } dv) d = Make(dv, reps.CohensD, level);
         }
-        else
-        {
-            var reps = Bootstrap.Stratified(a, b, o.BootstrapResamples, ctx.Seed(endpoint, 1), o.Workers);
-            meanA = Mean(a, reps.MeanA, level);
-            meanB = Mean(b, reps.MeanB, level);
-            double mA = Descriptive.Mean(a), mB = Descriptive.Mean(b);
-            delta = Make(mA - mB, reps.Difference, level);
-            var dObs = Descriptive.CohensD(a, b);
-            d = dObs is { } dv ? Make(dv, reps.CohensD, level) : Estimate.Undefined;
-            double[] all = [.. a, .. b];
-            marginal = Make(Descriptive.Mean(all), reps.PooledMean, level);
-        }
-        var result = new EndpointResult(description, b.Length, a.Length, probes, excluded, new StratumMeans(meanB, meanA), delta, d, p);
+        if (a.Length + b.Length > 0) marginal = Make(Descriptive.Mean([.. a, .. b]), reps.PooledMean, level);
+        var excluded = table.Units - a.Length - b.Length;
+        var result = new EndpointResult(description, b.Length, a.Length, table.Probes[e], excluded, new StratumMeans(meanB, meanA), delta, d, p);
         return new ContrastOutcome(result, marginal);
     }
 
     private static MeanEstimate Mean(double[] x, double[] replicates, double level)
     {
         if (x.Length == 0) return new MeanEstimate(null, null, null, 0);
-        var (lo, hi) = Descriptive.PercentileIntervalInplace(replicates, level);
+        var (lo, hi) = Descriptive.PercentileInterval(replicates, level);
         return new MeanEstimate(Finite(Descriptive.Mean(x)), Finite(lo), Finite(hi), x.Length);
     }
 
     private static Estimate Make(double value, double[] replicates, double level)
     {
         if (!double.IsFinite(value)) return Estimate.Undefined;
-        var (lo, hi) = Descriptive.PercentileIntervalInplace(replicates, level);
+        var (lo, hi) = Descriptive.PercentileInterval(replicates, level);
         return new Estimate(value, Finite(lo), Finite(hi));
     }
 
@@ -284,25 +324,20 @@ public static class DecisionFidelityAnalysis
         _ => value.ToString(),
     };
 
-    private static List<PositionResult> ByPosition(List<Conv> analysed, Context ctx)
+    private sealed record PositionGroup(double Centre, string Label, Func<double, bool> In);
+
+    private static List<PositionGroup> PositionGroups(List<Conv> analysed)
     {
         var positions = analysed.SelectMany(c => c.Usable).Select(r => Math.Round(r.Position, 6)).Distinct().Order().ToList();
         // Nominal positions (30/60/90%) are few; relative positions of "all turns" probing are binned into thirds.
-        var groups = positions.Count <= 5
-            ? positions.Select(p => (Centre: p, Label: $"{p * 100:0.#}%", In: (Func<double, bool>)(x => Math.Round(x, 6) == p))).ToList()
-            : [
-                (1 / 6.0, "0–33%", x => x < 1 / 3.0),
-                (0.5, "33–67%", x => x >= 1 / 3.0 && x < 2 / 3.0),
-                (5 / 6.0, "67–100%", x => x >= 2 / 3.0),
-            ];
-        var results = new List<PositionResult>();
-        for (var g = 0; g < groups.Count; g++)
-        {
-            var (centre, label, inGroup) = groups[g];
-            var o = Contrast(analysed, r => inGroup(r.Position) ? Depth(r.Sim!.Stage) - Depth(r.Real!.Stage) : null, ctx, 10 + g, withTest: false, label).Result;
-            results.Add(new PositionResult(centre, label, o.NConverted, o.NNotConverted, o.StratumMeans, o.Delta, o.CohensD));
-        }
-        return results;
+        if (positions.Count <= 5)
+            return positions.Select(p => new PositionGroup(p, (p * 100).ToString("0.#", System.Globalization.CultureInfo.InvariantCulture) + "%", x => Math.Round(x, 6) == p)).ToList();
+        return
+        [
+            new(1 / 6.0, "0–33%", x => x < 1 / 3.0),
+            new(0.5, "33–67%", x => x >= 1 / 3.0 && x < 2 / 3.0),
+            new(5 / 6.0, "67–100%", x => x >= 2 / 3.0),
+        ];
     }
 
     private static ActionTable BuildActionTable(List<Conv> analysed)
@@ -356,53 +391,33 @@ public static class DecisionFidelityAnalysis
     {
         if (!convs.Any(c => c.Rows.Any(r => r.RealFullContext is not null))) return null;
         // Real branch only: the simulator's fate does not matter, so every conversation with a doubly labelled real turn counts.
-        return Contrast(convs, r => r.Real is not null && r.RealFullContext is not null ? Depth(r.RealFullContext.Stage) - Depth(r.Real.Stage) : null,
-            ctx, 5, withTest: true, "hindsight: D = δ(real, full context) − δ(real, causal context)", usableOnly: false).Result;
+        var table = new EndpointTable(convs,
+            [r => r.Real is not null && r.RealFullContext is not null ? Depth(r.RealFullContext.Stage) - Depth(r.Real.Stage) : null],
+            usableOnly: false);
+        var o = ctx.Options;
+        var reps = JointBootstrap.Run(table.A, table.B, 1, o.BootstrapResamples, ctx.Seed(100, 1), o.Workers);
+        return Summarise(table, 0, reps[0], ctx with { ConditionKey = ctx.ConditionKey ^ 0x5bd1e995 }, true,
+            "hindsight: D = δ(real, full context) − δ(real, causal context)").Result;
     }
 
-    private static PredictionPoweredResult? PredictionPowered(List<Conv> analysed, Estimate deltaUncorrected, Context ctx)
+    private static PredictionPoweredResult PredictionPowered(
+        List<Conv> analysed, EndpointTable table, StratifiedReplicates[] reps, int realColumn, Estimate deltaUncorrected, double level)
     {
         var labelledRows = analysed.SelectMany(c => c.Usable).Where(r => r.HumanStage is not null).ToList();
-        if (labelledRows.Count == 0) return null;
-        var o = ctx.Options;
-
-        // Per conversation: real mean r̄, D̄, and on its human-labelled probes the instrument − human error (NaN when none).
-        List<double> rA = [], rB = [], dA = [], dB = [], eA = [], eB = [];
-        foreach (var c in analysed)
-        {
-            double real = 0, diff = 0, err = 0;
-            var nl = 0;
-            foreach (var r in c.Usable)
-            {
-                real += Depth(r.Real!.Stage);
-                diff += Depth(r.Sim!.Stage) - Depth(r.Real!.Stage);
-                if (r.HumanStage is { } h)
-                {
-                    err += Depth(r.Real!.Stage) - Depth(h);
-                    nl++;
-                }
-            }
-            var n = c.Usable.Count;
-            var e = nl == 0 ? double.NaN : err / nl;
-            (c.Converted ? rB : rA).Add(real / n);
-            (c.Converted ? dB : dA).Add(diff / n);
-            (c.Converted ? eB : eA).Add(e);
-        }
-
-        var level = o.ConfidenceLevel;
-        var uncorrected = Bootstrap.Stratified(rA.ToArray(), rB.ToArray(), o.BootstrapResamples, ctx.Seed(20, 1), o.Workers);
-        var realUncorrected = new StratumMeans(Mean(rB.ToArray(), uncorrected.MeanB, level), Mean(rA.ToArray(), uncorrected.MeanA, level));
-
-        // Real branch: θ = mean(Φ) − mean(Φ − human). Bias: D̄ = sim − real, so its correction adds mean(Φ − human).
-        double[] negA = eA.Select(x => -x).ToArray(), negB = eB.Select(x => -x).ToArray();
-        var realReps = PredictionPoweredInference.Stratified(rA.ToArray(), negA, rB.ToArray(), negB, o.BootstrapResamples, ctx.Seed(21, 1), o.Workers);
+        int real = realColumn, err = realColumn + 1;
+        // PPI per stratum: real mean θ = mean(Φ) − mean(Φ − human); D̄ = sim − real, so its mean gains + mean(Φ − human).
+        var realUncorrected = new StratumMeans(Mean(table.Column(true, real), reps[real].MeanB, level), Mean(table.Column(false, real), reps[real].MeanA, level));
+        var corrRealA = Combine(reps[real].MeanA, reps[err].MeanA, -1);
+        var corrRealB = Combine(reps[real].MeanB, reps[err].MeanB, -1);
+        var corrBiasA = Combine(reps[0].MeanA, reps[err].MeanA, +1);
+        var corrBiasB = Combine(reps[0].MeanB, reps[err].MeanB, +1);
         var realCorrected = new StratumMeans(
-            Ppi(rB, negB, realReps.ThetaB, level),
-            Ppi(rA, negA, realReps.ThetaA, level));
-        var biasReps = PredictionPoweredInference.Stratified(dA.ToArray(), eA.ToArray(), dB.ToArray(), eB.ToArray(), o.BootstrapResamples, ctx.Seed(22, 1), o.Workers);
-        var biasB = Ppi(dB, eB.ToArray(), biasReps.ThetaB, level);
-        var biasA = Ppi(dA, eA.ToArray(), biasReps.ThetaA, level);
-        var deltaCorrected = biasA.Mean is { } ta && biasB.Mean is { } tb ? Make(ta - tb, biasReps.Difference, level) : Estimate.Undefined;
+            Ppi(table.Column(true, real), table.Column(true, err), -1, corrRealB, level),
+            Ppi(table.Column(false, real), table.Column(false, err), -1, corrRealA, level));
+        var biasB = Ppi(table.Column(true, 0), table.Column(true, err), +1, corrBiasB, level);
+        var biasA = Ppi(table.Column(false, 0), table.Column(false, err), +1, corrBiasA, level);
+        var deltaReps = Combine(corrBiasA, corrBiasB, -1);
+        var deltaCorrected = biasA.Mean is { } ta && biasB.Mean is { } tb ? Make(ta - tb, deltaReps, level) : Estimate.Undefined;
 
         var agree = labelledRows.Count(r => r.Real!.Stage == r.HumanStage);
         return new PredictionPoweredResult(
@@ -415,12 +430,19 @@ public static class DecisionFidelityAnalysis
             deltaUncorrected,
             deltaCorrected);
 
-        static MeanEstimate Ppi(List<double> v, double[] w, double[] replicates, double level)
+        static double[] Combine(double[] x, double[] y, int sign)
         {
-            var theta = PredictionPoweredInference.Theta(v.ToArray(), w);
-            if (!double.IsFinite(theta)) return new MeanEstimate(null, null, null, v.Count);
-            var (lo, hi) = Descriptive.PercentileIntervalInplace(replicates, level);
-            return new MeanEstimate(theta, Finite(lo), Finite(hi), v.Count);
+            var z = new double[x.Length];
+            for (var i = 0; i < z.Length; i++) z[i] = x[i] + sign * y[i];
+            return z;
+        }
+
+        static MeanEstimate Ppi(double[] v, double[] errors, int sign, double[] replicates, double level)
+        {
+            if (v.Length == 0 || errors.Length == 0) return new MeanEstimate(null, null, null, v.Length);
+            var theta = Descriptive.Mean(v) + sign * Descriptive.Mean(errors);
+            var (lo, hi) = Descriptive.PercentileInterval(replicates, level);
+            return new MeanEstimate(theta, Finite(lo), Finite(hi), v.Length);
         }
     }
 

@@ -56,10 +56,11 @@ public static class Bootstrap
     }
 
     // Mean and sum of squared deviations of one resample (shifted sums for numerical stability).
-    private static (double Mean, double SumSq) Resample(double[] x, ref Xoshiro256 rng)
+    private static (double Mean, double SumSq) Resample(double[] x, ref Xoshiro256 state)
     {
         var n = x.Length;
         if (n == 0) return (double.NaN, double.NaN);
+        var rng = state; // a local copy the JIT can keep in registers
         var shift = x[0];
         double s = 0, ss = 0;
         for (var i = 0; i < n; i++)
@@ -68,6 +69,7 @@ public static class Bootstrap
             s += v;
             ss += v * v;
         }
+        state = rng;
         var mean = s / n;
         return (mean + shift, Math.Max(0, ss - s * mean));
     }

@@ -63,6 +63,11 @@ public static class Descriptive
         return sorted[lo] + (h - lo) * (sorted[lo + 1] - sorted[lo]);
     }
 
+    /// <summary>Percentile interval of replicates (copied, not modified); NaN replicates are ignored.</summary>
+    /// <remarks>Returns (NaN, NaN) when no replicate is finite.</remarks>
+    public static (double Low, double High) PercentileInterval(ReadOnlySpan<double> replicates, double level) =>
+        PercentileIntervalInplace(replicates.ToArray(), level);
+
     /// <summary>Percentile interval of replicates; NaN replicates (undefined statistic in a resample) are ignored.</summary>
     /// <param name="replicates">Bootstrap replicates; sorted in place.</param>
     /// <param name="level">Two-sided level, e.g. 0.95.</param>

@@ -58,14 +58,15 @@ public static class HypothesisTests
     public static double McNemarExact(int b, int c) => BinomialTwoSidedHalf(b, b + c);
 
     /// <summary>McNemar χ² p with continuity correction, as R's <c>mcnemar.test(correct = TRUE)</c>:
-    /// (|b − c| − 1)² / (b + c) on 1 degree of freedom.</summary>
+    /// (|b − c| − 1)² / (b + c) on 1 degree of freedom (0 when b = c).</summary>
     /// <remarks>Returns null when b + c = 0 (R gives NaN).</remarks>
     public static double? McNemarChiSquare(int b, int c)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(b);
         ArgumentOutOfRangeException.ThrowIfNegative(c);
         if (b + c == 0) return null;
-        var diff = Math.Abs(b - c) - 1.0;
+        // R applies the correction only when the table is asymmetric (b ≠ c); with b = c the statistic is 0.
+        var diff = b == c ? 0.0 : Math.Abs(b - c) - 1.0;
         var stat = diff * diff / (b + c);
         // P(χ²₁ > s) = erfc(sqrt(s / 2)).
         return MathNet.Numerics.SpecialFunctions.Erfc(Math.Sqrt(stat / 2));

@@ -1,0 +1,84 @@
+using System.Diagnostics;
+using Dfid.Corpus;
+using Dfid.Corpus.Importers;
+using Dfid.Embeddings;
+using Dfid.Instrument;
+
+namespace Dfid.Bench;
+
+/// <summary>
+/// The learned instrument on PersuasionForGood: load-or-train time, out-of-fold validation, and labelling throughput on
+/// turns it has never seen (cold embeddings) and again (warm). Target: at least 200 turns/s after load.
+/// Usage: <c>dotnet run -c Release --project bench/Dfid.Bench -- instrument [--retrain] [--cache DIR] [--l2 X] [--turns N]</c>.
+/// </summary>
+public sealed class InstrumentHarness : IHarness
+{
+    /// <inheritdoc/>
+    public string Name => "instrument";
+
+    /// <inheritdoc/>
+    public async Task<int> RunAsync(string[] args)
+    {
+        string Arg(string name, string fallback)
+        {
+            var i = Array.IndexOf(args, name);
+            return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
+        }
+        var options = new LearnedInstrumentOptions
+        {
+            ForceRetrain = args.Contains("--retrain"),
+            L2 = double.Parse(Arg("--l2", "0.001"), System.Globalization.CultureInfo.InvariantCulture),
+            Progress = new Progress<string>(Console.Error.WriteLine),
+        };
+        var cache = Arg("--cache", "");
+        if (cache.Length > 0) options.CacheDirectory = cache;
+        var turns = int.Parse(Arg("--turns", "1000"), System.Globalization.CultureInfo.InvariantCulture);
+
+        var root = FindShared();
+        var sw = Stopwatch.StartNew();
+        var import = new PersuasionForGoodImporter().Import(new CorpusImportRequest(Path.Combine(root, "data", "persuasionforgood")));
+        var annotated = import.Conversations.Where(c => c.Meta.TryGetValue("annotated", out var a) && a.ValueKind == System.Text.Json.JsonValueKind.True).ToList();
+        Console.WriteLine($"import: {import.Conversations.Count} conversations, {annotated.Count} annotated, {sw.Elapsed.TotalSeconds:F1} s");
+
+        using var miniLm = new MiniLmEmbedder();
+        using var embedder = new CachingTextEmbedder(miniLm, Path.Combine(options.CacheDirectory, "..", "embeddings.sqlite"));
+        sw.Restart();
+        var instrument = await LearnedInstrument.LoadOrTrainAsync(options, annotated, embedder);
+        Console.WriteLine($"load-or-train: {sw.Elapsed.TotalSeconds:F1} s ({instrument.TrainingExamples} turns, {instrument.TrainingConversations} conversations, hash {instrument.TrainingHash[..16]})");
+        Console.WriteLine("training stage counts: " + string.Join(", ", StateNames.All<Stage>().Zip(instrument.TrainingStageCounts, (s, n) => $"{s} {n}")));
+
+        sw.Restart();
+        var report = await InstrumentValidation.RunAsync(annotated, instrument, options.Mapping, new InstrumentValidationOptions { Resamples = 1000 });
+        Console.WriteLine($"validate (out-of-fold={report.OutOfFold}): {sw.Elapsed.TotalSeconds:F1} s");
+        Console.WriteLine($"  n={report.N} acc={report.Accuracy:F3} [{report.Ci.Accuracy[0]:F3}, {report.Ci.Accuracy[1]:F3}] " +
+                          $"kappa_w={report.KappaQuadratic:F3} [{report.Ci.KappaQuadratic[0]:F3}, {report.Ci.KappaQuadratic[1]:F3}] " +
+                          $"alpha={report.KrippendorffAlphaOrdinal:F3} [{report.Ci.KrippendorffAlphaOrdinal[0]:F3}, {report.Ci.KrippendorffAlphaOrdinal[1]:F3}]");
+        Console.WriteLine($"  baseline ({report.BaselineStage}): acc={report.Baseline.Accuracy:F3} kappa_w={report.Baseline.KappaQuadratic:F3} alpha={report.Baseline.KrippendorffAlphaOrdinal:F3}");
+        foreach (var s in report.PerStage) Console.WriteLine($"  {s.Stage,-12} support {s.Support,5} predicted {s.Predicted,5} precision {s.Precision:F3} recall {s.Recall:F3}");
+
+        // Throughput on unseen turns: user turns of non-annotated conversations, through a memory-only cache so every
+        // text is embedded by MiniLM once (cold), then labelled again (warm).
+        var unseen = import.Conversations.Where(c => !annotated.Contains(c))
+            .SelectMany(c => Enumerable.Range(0, c.Turns.Length).Where(i => c.Turns[i].Role == Role.User).Select(i => new LabelRequest(c, i)))
+            .Take(turns).ToList();
+        using var fresh = new CachingTextEmbedder(miniLm);
+        var cold = await LearnedInstrument.LoadOrTrainAsync(options, annotated, fresh); // loads from the model cache
+        sw.Restart();
+        var results = new List<LabelResult>();
+        for (var i = 0; i < unseen.Count; i += 64) results.AddRange(await cold.LabelManyAsync(unseen.Skip(i).Take(64).ToList()));
+        var coldRate = unseen.Count / sw.Elapsed.TotalSeconds;
+        sw.Restart();
+        foreach (var r in unseen) await cold.LabelAsync(r);
+        var warmRate = unseen.Count / sw.Elapsed.TotalSeconds;
+        Console.WriteLine($"throughput: {unseen.Count} unseen turns: cold (MiniLM, batches of 64) {coldRate:F0} turns/s; warm (cached embeddings, one at a time) {warmRate:F0} turns/s");
+        Console.WriteLine($"cores: {Environment.ProcessorCount}");
+        return coldRate >= 200 ? 0 : 1;
+    }
+
+    private static string FindShared()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "dfid.slnx"))) return Path.GetFullPath(Path.Combine(dir.FullName, "..", "shared"));
+        throw new InvalidOperationException("dfid.slnx not found");
+    }
+}

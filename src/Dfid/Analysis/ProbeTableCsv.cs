@@ -1,0 +1,43 @@
+using System.Globalization;
+
+namespace Dfid.Analysis;
+
+/// <summary>Writes the probe table as CSV: one row per (condition, probe), for analysis in R or pandas.</summary>
+public static class ProbeTableCsv
+{
+    /// <summary>The header, in column order.</summary>
+    public static IReadOnlyList<string> Columns { get; } =
+    [
+        "condition", "conversation_id", "converted", "probe_turn", "position", "real_stage", "sim_stage",
+        "real_depth", "sim_depth", "agent_action", "status",
+    ];
+
+    /// <summary>Writes the header and one line per row (RFC 4180 quoting, invariant culture, "\n" line ends).</summary>
+    /// <remarks><c>converted</c> is 1/0; a missing label or action is an empty field; <c>status</c> is
+    /// <c>ok</c>, <c>simulation-failed</c>, <c>real-label-failed</c> or <c>sim-label-failed</c>.</remarks>
+    public static void Write(IReadOnlyList<ProbeRow> rows, TextWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(rows);
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.Write(string.Join(',', Columns));
+        writer.Write('\n');
+        foreach (var r in rows)
+        {
+            writer.Write(Field(r.Condition)); writer.Write(',');
+            writer.Write(Field(r.ConversationId)); writer.Write(',');
+            writer.Write(r.Converted ? '1' : '0'); writer.Write(',');
+            writer.Write(r.ProbeTurn.ToString(CultureInfo.InvariantCulture)); writer.Write(',');
+            writer.Write(r.Position.ToString("R", CultureInfo.InvariantCulture)); writer.Write(',');
+            writer.Write(r.Real is null ? "" : ProtocolNames.Of(r.Real.Stage)); writer.Write(',');
+            writer.Write(r.Sim is null ? "" : ProtocolNames.Of(r.Sim.Stage)); writer.Write(',');
+            writer.Write(r.Real is null ? "" : DecisionFidelityAnalysis.Depth(r.Real.Stage).ToString(CultureInfo.InvariantCulture)); writer.Write(',');
+            writer.Write(r.Sim is null ? "" : DecisionFidelityAnalysis.Depth(r.Sim.Stage).ToString(CultureInfo.InvariantCulture)); writer.Write(',');
+            writer.Write(r.Action is { } a ? ProtocolNames.Of(a) : ""); writer.Write(',');
+            writer.Write(ProtocolNames.Of(r.Status));
+            writer.Write('\n');
+        }
+    }
+
+    private static string Field(string s) =>
+        s.AsSpan().IndexOfAny(",\"\r\n") < 0 ? s : "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+}

@@ -1,0 +1,254 @@
+using System.Buffers;
+using System.Text;
+using System.Text.Json;
+
+namespace Dfid.Corpus;
+
+/// <summary>Reads and writes <c>dfid.corpus/1</c> files: JSON Lines, one <see cref="Conversation"/> per line.</summary>
+/// <remarks>
+/// Reading streams: memory stays flat whatever the file size (only the ids seen are kept, to find duplicates).
+/// Blank lines are skipped; a UTF-8 BOM is tolerated. All members are thread-safe (no shared state).
+/// </remarks>
+public static class CorpusFile
+{
+    /// <summary>How many problems <see cref="ReadAll"/> lists in its exception message before summarising.</summary>
+    public const int MaxProblemsInMessage = 50;
+
+    /// <summary>Streams the file line by line: each non-blank line yields its conversation or its problems.</summary>
+    /// <param name="path">The corpus file.</param>
+    /// <returns>One <see cref="CorpusLine"/> per non-blank line, in file order; problems print as <c>FILE:LINE: reason</c>.</returns>
+    /// <exception cref="DfidException">The file does not exist or cannot be opened.</exception>
+    public static IEnumerable<CorpusLine> ReadLines(string path)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        var stream = Open(path);
+        return ReadLines(stream, path);
+    }
+
+    /// <summary>Streams a corpus from any stream (see <see cref="ReadLines(string)"/>); <paramref name="name"/> is used in problems.</summary>
+    /// <param name="stream">UTF-8 JSON Lines; disposed when the enumeration ends.</param>
+    /// <param name="name">The name printed in <c>NAME:LINE: reason</c>.</param>
+    public static IEnumerable<CorpusLine> ReadLines(Stream stream, string name)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(name);
+        return Iterate(stream, name, new CorpusJson.ParseMode(false, null));
+    }
+
+    internal static IEnumerable<CorpusLine> Iterate(Stream stream, string name, CorpusJson.ParseMode mode)
+    {
+        // Lines are parsed in batches on all cores (parsing is the cost; splitting lines is cheap), then checked for
+        // duplicate ids and yielded in file order. A batch's bytes are copied out of the reader's buffer first.
+        using var _ = stream;
+        using var reader = new JsonlLineReader(stream);
+        var firstLineOfId = new Dictionary<string, int>(StringComparer.Ordinal);
+        var batch = new LineBatch();
+        while (true)
+        {
+            batch.Clear();
+            while (batch.Count < LineBatch.MaxLines && batch.Bytes < LineBatch.MaxBytes && reader.TryReadLine(out var line))
+                if (!IsBlank(line.Span)) batch.Add(line.Span, reader.LineNumber);
+            if (batch.Count == 0) yield break;
+            batch.Parse(mode);
+            for (var i = 0; i < batch.Count; i++)
+            {
+                var lineNumber = batch.LineNumbers[i];
+                var conversation = batch.Conversations[i];
+                var reasons = batch.Reasons[i];
+                if (conversation is not null && !firstLineOfId.TryAdd(conversation.Id, lineNumber))
+                {
+                    (reasons ??= []).Add($"duplicate id \"{conversation.Id}\" (first used on line {firstLineOfId[conversation.Id]}); ids must be unique");
+                    conversation = null;
+                }
+                yield return conversation is not null
+                    ? new CorpusLine(lineNumber, conversation, [])
+                    : new CorpusLine(lineNumber, null, reasons!.Select(r => new CorpusProblem(name, lineNumber, r)).ToArray());
+            }
+        }
+    }
+
+    /// <summary>A batch of lines copied into one buffer and parsed in parallel.</summary>
+    private sealed class LineBatch
+    {
+        public const int MaxLines = 1024;
+        public const int MaxBytes = 4 << 20;
+        private byte[] _buffer = new byte[1 << 16];
+        private readonly int[] _starts = new int[MaxLines];
+        private readonly int[] _lengths = new int[MaxLines];
+        public readonly int[] LineNumbers = new int[MaxLines];
+        public readonly Conversation?[] Conversations = new Conversation?[MaxLines];
+        public readonly List<string>?[] Reasons = new List<string>?[MaxLines];
+
+        public int Count { get; private set; }
+        public int Bytes { get; private set; }
+
+        public void Clear()
+        {
+            Array.Clear(Conversations, 0, Count);
+            Array.Clear(Reasons, 0, Count);
+            Count = 0;
+            Bytes = 0;
+        }
+
+        public void Add(ReadOnlySpan<byte> line, int lineNumber)
+        {
+            if (Bytes + line.Length > _buffer.Length)
+                Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, Bytes + line.Length));
+            line.CopyTo(_buffer.AsSpan(Bytes));
+            _starts[Count] = Bytes;
+            _lengths[Count] = line.Length;
+            LineNumbers[Count] = lineNumber;
+            Bytes += line.Length;
+            Count++;
+        }
+
+        public void Parse(CorpusJson.ParseMode mode)
+        {
+            if (Count < 32 || Environment.ProcessorCount == 1)
+            {
+                for (var i = 0; i < Count; i++) ParseOne(i, mode);
+                return;
+            }
+            Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, Count, 64), range =>
+            {
+                for (var i = range.Item1; i < range.Item2; i++) ParseOne(i, mode);
+            });
+        }
+
+        private void ParseOne(int i, CorpusJson.ParseMode mode)
+        {
+            var reasons = new List<string>(0);
+            Conversations[i] = CorpusJson.Parse(new ReadOnlyMemory<byte>(_buffer, _starts[i], _lengths[i]), mode, reasons);
+            Reasons[i] = reasons.Count > 0 ? reasons : null;
+        }
+    }
+
+    /// <summary>Reads the whole file; every conversation must be valid.</summary>
+    /// <param name="path">The corpus file.</param>
+    /// <returns>The conversations in file order.</returns>
+    /// <exception cref="DfidException">The file is missing or has problems; the message lists them as <c>FILE:LINE: reason</c>
+    /// (the first <see cref="MaxProblemsInMessage"/>, then a count) and says to run <c>dfid corpus validate</c>.</exception>
+    public static IReadOnlyList<Conversation> ReadAll(string path)
+    {
+        var conversations = new List<Conversation>();
+        var problems = new List<CorpusProblem>();
+        foreach (var line in ReadLines(path))
+        {
+            if (line.Conversation is { } c) conversations.Add(c);
+            else problems.AddRange(line.Problems);
+        }
+        if (problems.Count > 0) throw new DfidException(DescribeProblems(path, problems), 1);
+        return conversations;
+    }
+
+    /// <summary>Writes the conversations as a <c>dfid.corpus/1</c> file, replacing it atomically (temp file, then rename).</summary>
+    /// <param name="path">The file to write; its folder is created when missing.</param>
+    /// <param name="conversations">The conversations, written in order (not validated here: use <see cref="CorpusRules.Check"/>).</param>
+    /// <returns>The number of conversations written.</returns>
+    public static int Write(string path, IEnumerable<Conversation> conversations)
+    {
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        ArgumentNullException.ThrowIfNull(conversations);
+        var full = Path.GetFullPath(path);
+        var dir = Path.GetDirectoryName(full);
+        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
+        var temp = full + "." + Environment.ProcessId + ".tmp";
+        var count = 0;
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
+                count = Write(stream, conversations);
+            File.Move(temp, full, overwrite: true);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            TryDelete(temp);
+            throw new DfidException($"cannot write {path}: {ex.Message}", 1, ex);
+        }
+        return count;
+    }
+
+    /// <summary>Writes the conversations to a stream as JSON Lines (the stream is left open).</summary>
+    /// <returns>The number of conversations written.</returns>
+    public static int Write(Stream stream, IEnumerable<Conversation> conversations)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(conversations);
+        var buffer = new ArrayBufferWriter<byte>(1 << 16);
+        using var writer = new Utf8JsonWriter(buffer, CorpusJson.WriterOptions);
+        var count = 0;
+        foreach (var c in conversations)
+        {
+            ArgumentNullException.ThrowIfNull(c);
+            CorpusJson.Write(writer, c);
+            writer.Flush();
+            buffer.Write("\n"u8);
+            writer.Reset();
+            count++;
+            if (buffer.WrittenCount > 1 << 16)
+            {
+                stream.Write(buffer.WrittenSpan);
+                buffer.ResetWrittenCount();
+            }
+        }
+        stream.Write(buffer.WrittenSpan);
+        stream.Flush();
+        return count;
+    }
+
+    /// <summary>One conversation as its <c>dfid.corpus/1</c> line (no trailing newline).</summary>
+    public static string ToJsonLine(Conversation conversation)
+    {
+        ArgumentNullException.ThrowIfNull(conversation);
+        return CorpusJson.ToJson(conversation);
+    }
+
+    /// <summary>Parses one <c>dfid.corpus/1</c> line (for example a conversation stored elsewhere as JSON).</summary>
+    /// <exception cref="DfidException">The line is not a valid conversation; the message lists every reason.</exception>
+    public static Conversation ParseJsonLine(string json)
+    {
+        ArgumentNullException.ThrowIfNull(json);
+        var reasons = new List<string>();
+        var c = CorpusJson.Parse(Encoding.UTF8.GetBytes(json), new CorpusJson.ParseMode(false, null), reasons);
+        return c ?? throw new DfidException("not a valid dfid.corpus/1 conversation: " + string.Join("; ", reasons), 1);
+    }
+
+    internal static string DescribeProblems(string path, IReadOnlyList<CorpusProblem> problems)
+    {
+        var sb = new StringBuilder();
+        sb.Append(path).Append(" has ").Append(problems.Count).Append(problems.Count == 1 ? " problem" : " problems")
+          .Append(" (fix them, or re-import with --skip-invalid to keep only the valid conversations):");
+        foreach (var p in problems.Take(MaxProblemsInMessage)) sb.Append('\n').Append(p);
+        if (problems.Count > MaxProblemsInMessage)
+            sb.Append('\n').Append("... and ").Append(problems.Count - MaxProblemsInMessage).Append(" more (dfid corpus validate ").Append(path).Append(" lists all)");
+        return sb.ToString();
+    }
+
+    internal static Stream Open(string path)
+    {
+        try
+        {
+            return new FileStream(path, FileMode.Open, FileAccess.Read, FileShare.Read, 0, FileOptions.SequentialScan);
+        }
+        catch (Exception ex) when (ex is FileNotFoundException or DirectoryNotFoundException)
+        {
+            throw new DfidException($"corpus file not found: {path} (create one with: dfid corpus import --format NAME --in PATH --out {path})", 1, ex);
+        }
+        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
+        {
+            throw new DfidException($"cannot read {path}: {ex.Message}", 1, ex);
+        }
+    }
+
+    private static bool IsBlank(ReadOnlySpan<byte> line)
+    {
+        foreach (var b in line)
+            if (b is not ((byte)' ' or (byte)'\t' or (byte)'\r')) return false;
+        return true;
+    }
+
+    private static void TryDelete(string path)
+    {
+        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
+    }
+}

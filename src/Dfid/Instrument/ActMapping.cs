@@ -1,0 +1,226 @@
+using System.Collections.Immutable;
+using System.Security.Cryptography;
+using System.Text;
+using Dfid.Corpus;
+using YamlDotNet.Core;
+
+namespace Dfid.Instrument;
+
+/// <summary>One act of a mapping file: what it maps to, how it ranks within a turn, and why.</summary>
+/// <typeparam name="T">Stage or agent action.</typeparam>
+/// <param name="Act">Normalised act name (trimmed, lower case).</param>
+/// <param name="Target">The stage or action, or <c>null</c> when the act carries no such information.</param>
+/// <param name="Priority">Rank within a turn: the highest-priority mapped act decides; ties go to the later act.</param>
+/// <param name="Reasoning">Why the act maps this way.</param>
+public sealed record ActRule<T>(string Act, T? Target, int Priority, string Reasoning) where T : struct, Enum;
+
+/// <summary>
+/// Human dialogue acts → decision stages (user turns) and agent actions (agent turns), from a mapping file
+/// (format <c>dfid.act-mapping/1</c>); the built-in one is for PersuasionForGood.
+/// </summary>
+/// <remarks>
+/// A turn's annotation holds its distinct acts in sentence order joined by <c>|</c>. The turn takes the target of
+/// its highest-priority mapped act, the later act winning ties; acts mapped to <c>null</c> are ignored, and a turn
+/// with no mapped act has no label. An act missing from the file is an error, never skipped.
+/// </remarks>
+public sealed class ActMapping
+{
+    /// <summary>The format tag of mapping files.</summary>
+    public const string Format = "dfid.act-mapping/1";
+
+    private ActMapping(string dataset, string stageLabelSet, string actionLabelSet,
+        ImmutableSortedDictionary<string, ActRule<Stage>> stageActs,
+        ImmutableSortedDictionary<string, ActRule<AgentAction>> actionActs,
+        bool objectionAfterResisting, string source, string hash)
+    {
+        Dataset = dataset;
+        StageLabelSet = stageLabelSet;
+        ActionLabelSet = actionLabelSet;
+        StageActs = stageActs;
+        ActionActs = actionActs;
+        ObjectionAfterResisting = objectionAfterResisting;
+        Source = source;
+        Hash = hash;
+    }
+
+    /// <summary>The built-in PersuasionForGood mapping (persuadee acts → stages, persuader acts → actions).</summary>
+    public static ActMapping PersuasionForGood { get; } =
+        Parse(StageTaxonomy.ReadEmbedded("persuasionforgood-acts.yaml"), "embedded:persuasionforgood-acts.yaml");
+
+    /// <summary>Dataset the mapping is for.</summary>
+    public string Dataset { get; }
+
+    /// <summary>Turn annotation key holding the user acts, e.g. <c>ee_act</c>.</summary>
+    public string StageLabelSet { get; }
+
+    /// <summary>Turn annotation key holding the agent acts, e.g. <c>er_act</c>.</summary>
+    public string ActionLabelSet { get; }
+
+    /// <summary>User acts by normalised name.</summary>
+    public ImmutableSortedDictionary<string, ActRule<Stage>> StageActs { get; }
+
+    /// <summary>Agent acts by normalised name.</summary>
+    public ImmutableSortedDictionary<string, ActRule<AgentAction>> ActionActs { get; }
+
+    /// <summary>Whether a pitch or reassure right after a resisting user turn counts as handle-objection.</summary>
+    public bool ObjectionAfterResisting { get; }
+
+    /// <summary>Where the mapping was loaded from.</summary>
+    public string Source { get; }
+
+    /// <summary>SHA-256 (hex) of the mapping text; part of every learned model's training hash.</summary>
+    public string Hash { get; }
+
+    /// <summary>Loads a mapping file.</summary>
+    /// <exception cref="DfidException">Missing or invalid file.</exception>
+    public static ActMapping Load(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        if (!File.Exists(path)) throw new DfidException($"{path}: mapping file not found; pass an existing file to --mapping.", 2);
+        return Parse(File.ReadAllText(path), path);
+    }
+
+    /// <summary>Parses mapping YAML; <paramref name="source"/> names it in error messages.</summary>
+    /// <exception cref="DfidException">The text is not a valid mapping.</exception>
+    public static ActMapping Parse(string yaml, string source)
+    {
+        ArgumentNullException.ThrowIfNull(yaml);
+        MappingDto dto;
+        try
+        {
+            dto = YamlFiles.Deserializer.Deserialize<MappingDto>(yaml) ?? new MappingDto();
+        }
+        catch (YamlException ex)
+        {
+            throw new DfidException($"{source}: line {ex.Start.Line}: {ex.Message}", 2, ex);
+        }
+        if (dto.Format is not null && dto.Format != Format)
+            throw new DfidException($"{source}: format '{dto.Format}' is not {Format}.", 2);
+        var errors = new List<string>();
+        var stages = Rules<Stage>(dto.StageActs, a => a.Stage, "stage_acts", errors);
+        var actions = Rules<AgentAction>(dto.ActionActs, a => a.Action, "action_acts", errors);
+        if (string.IsNullOrWhiteSpace(dto.StageLabelSet)) errors.Add("stage_label_set is missing");
+        if (errors.Count > 0) throw new DfidException($"{source}: invalid act mapping: {string.Join("; ", errors)}.", 2);
+        var hash = Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(yaml.ReplaceLineEndings("\n"))));
+        return new ActMapping(dto.Dataset ?? "", dto.StageLabelSet!.Trim(), dto.ActionLabelSet?.Trim() ?? "",
+            stages, actions, dto.ObjectionAfterResisting, source, hash);
+    }
+
+    /// <summary>Normalises an act name: trimmed, lower case.</summary>
+    public static string Normalise(string act) => act.Trim().ToLowerInvariant();
+
+    /// <summary>The stage of a joined act annotation (<c>a|b|c</c>), <c>null</c> when no act maps to a stage.</summary>
+    /// <exception cref="DfidException">An act is not in the mapping.</exception>
+    public Stage? StageOf(string? joinedActs) => Resolve(joinedActs, StageActs, "stage_acts");
+
+    /// <summary>The action of a joined act annotation, before the context rule.</summary>
+    /// <exception cref="DfidException">An act is not in the mapping.</exception>
+    public AgentAction? ActionOf(string? joinedActs) => Resolve(joinedActs, ActionActs, "action_acts");
+
+    /// <summary>The human stage of user turn <paramref name="turnIndex"/>, from its <see cref="StageLabelSet"/> annotation.</summary>
+    /// <exception cref="DfidException">An act is not in the mapping (the message names conversation, turn and act).</exception>
+    public Stage? StageOfTurn(Conversation conversation, int turnIndex)
+    {
+        ArgumentNullException.ThrowIfNull(conversation);
+        var turn = conversation.Turns[turnIndex];
+        if (turn.Role != Role.User) return null;
+        return WithPlace(conversation, turnIndex, () => StageOf(Annotation(turn, StageLabelSet)));
+    }
+
+    /// <summary>The human action of agent turn <paramref name="turnIndex"/>, with the objection-after-resisting rule.</summary>
+    /// <exception cref="DfidException">An act is not in the mapping.</exception>
+    public AgentAction? ActionOfTurn(Conversation conversation, int turnIndex)
+    {
+        ArgumentNullException.ThrowIfNull(conversation);
+        var turn = conversation.Turns[turnIndex];
+        if (turn.Role != Role.Agent) return null;
+        var action = WithPlace(conversation, turnIndex, () => ActionOf(Annotation(turn, ActionLabelSet)));
+        if (ObjectionAfterResisting && action is AgentAction.Pitch or AgentAction.Reassure)
+        {
+            var prev = PreviousUserTurn(conversation, turnIndex);
+            if (prev >= 0 && StageOfTurn(conversation, prev) == Stage.Resisting) return AgentAction.HandleObjection;
+        }
+        return action;
+    }
+
+    private static int PreviousUserTurn(Conversation c, int index)
+    {
+        for (var i = index - 1; i >= 0; i--)
+            if (c.Turns[i].Role == Role.User) return i;
+        return -1;
+    }
+
+    private static string? Annotation(Turn turn, string key) =>
+        turn.Annotations is not null && turn.Annotations.TryGetValue(key, out var v) ? v : null;
+
+    private T? WithPlace<T>(Conversation c, int turnIndex, Func<T?> f) where T : struct
+    {
+        try
+        {
+            return f();
+        }
+        catch (DfidException ex)
+        {
+            throw new DfidException($"conversation {c.Id}, turn {turnIndex}: {ex.Message}", ex.ExitCode, ex);
+        }
+    }
+
+    private T? Resolve<T>(string? joined, ImmutableSortedDictionary<string, ActRule<T>> rules, string key) where T : struct, Enum
+    {
+        if (string.IsNullOrWhiteSpace(joined)) return null;
+        ActRule<T>? best = null;
+        foreach (var raw in joined.Split('|'))
+        {
+            if (string.IsNullOrWhiteSpace(raw)) continue;
+            var act = Normalise(raw);
+            if (!rules.TryGetValue(act, out var rule))
+                throw new DfidException($"act '{raw.Trim()}' is not in {Source} ({key}); add it with its target and reasoning.", 1);
+            if (rule.Target is null) continue;
+            if (best is null || rule.Priority >= best.Priority) best = rule;
+        }
+        return best?.Target;
+    }
+
+    private static ImmutableSortedDictionary<string, ActRule<T>> Rules<T>(
+        List<ActDto>? list, Func<ActDto, string?> target, string key, List<string> errors) where T : struct, Enum
+    {
+        var b = ImmutableSortedDictionary.CreateBuilder<string, ActRule<T>>(StringComparer.Ordinal);
+        foreach (var a in list ?? [])
+        {
+            if (string.IsNullOrWhiteSpace(a.Act)) { errors.Add($"{key}: an entry has no act"); continue; }
+            var act = Normalise(a.Act);
+            if (string.IsNullOrWhiteSpace(a.Reasoning)) errors.Add($"{key}: act '{act}' has no reasoning");
+            T? value = null;
+            var t = target(a);
+            if (t is not null && !string.Equals(t.Trim(), "null", StringComparison.OrdinalIgnoreCase))
+            {
+                if (StateNames.TryParseGeneric(t, out T v)) value = v;
+                else errors.Add($"{key}: act '{act}': unknown target '{t}' (known: {string.Join(", ", StateNames.All<T>())})");
+            }
+            if (value is not null && a.Priority is null) errors.Add($"{key}: act '{act}' has no priority");
+            if (!b.TryAdd(act, new ActRule<T>(act, value, a.Priority ?? 0, a.Reasoning?.Trim() ?? "")))
+                errors.Add($"{key}: act '{act}' is listed twice");
+        }
+        return b.ToImmutable();
+    }
+
+    private sealed class MappingDto
+    {
+        public string? Format { get; set; }
+        public string? Dataset { get; set; }
+        public string? StageLabelSet { get; set; }
+        public string? ActionLabelSet { get; set; }
+        public List<ActDto>? StageActs { get; set; }
+        public List<ActDto>? ActionActs { get; set; }
+        public bool ObjectionAfterResisting { get; set; }
+    }
+
+    private sealed class ActDto
+    {
+        public string? Act { get; set; }
+        public string? Stage { get; set; }
+        public string? Action { get; set; }
+        public int? Priority { get; set; }
+        public string? Reasoning { get; set; }
+    }
+}

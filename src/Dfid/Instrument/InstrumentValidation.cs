@@ -1,0 +1,228 @@
+using System.Collections.Immutable;
+using Dfid.Analysis;
+using Dfid.Corpus;
+
+namespace Dfid.Instrument;
+
+/// <summary>Settings of <see cref="InstrumentValidation"/>.</summary>
+public sealed class InstrumentValidationOptions
+{
+    /// <summary>Bootstrap resamples of conversations for the CIs.</summary>
+    /// <value>The default is 2000.</value>
+    public int Resamples { get; set; } = 2000;
+
+    /// <summary>Seed of the bootstrap.</summary>
+    /// <value>The default is 20261126.</value>
+    public int Seed { get; set; } = 20261126;
+
+    /// <summary>Confidence level.</summary>
+    /// <value>The default is 0.95.</value>
+    public double Level { get; set; } = 0.95;
+
+    /// <summary>Concurrent labelling calls for model-backed instruments.</summary>
+    /// <value>The default is 4.</value>
+    public int MaxConcurrency { get; set; } = 4;
+
+    /// <summary>Label at most this many human-labelled turns (the first ones in corpus order); <c>null</c> for all.</summary>
+    public int? Limit { get; set; }
+
+    /// <summary>Receives progress lines; <c>null</c> for silence.</summary>
+    public IProgress<string>? Progress { get; set; }
+}
+
+/// <summary>One stage's precision and recall.</summary>
+/// <param name="Stage">Stage name.</param>
+/// <param name="Support">Human count.</param>
+/// <param name="Predicted">Instrument count.</param>
+/// <param name="Precision">Correct / predicted (NaN when never predicted).</param>
+/// <param name="Recall">Correct / support (NaN when absent).</param>
+public sealed record StageScore(string Stage, int Support, int Predicted, double Precision, double Recall);
+
+/// <summary>95% (or <see cref="InstrumentValidationOptions.Level"/>) bootstrap intervals over conversations, as [lower, upper].</summary>
+/// <param name="Accuracy">Accuracy interval.</param>
+/// <param name="KappaQuadratic">Quadratic-weighted κ interval.</param>
+/// <param name="KrippendorffAlphaOrdinal">Ordinal α interval.</param>
+public sealed record AgreementIntervals(double[] Accuracy, double[] KappaQuadratic, double[] KrippendorffAlphaOrdinal);
+
+/// <summary>Agreement of one labelling with the human stages.</summary>
+/// <param name="N">Turns compared.</param>
+/// <param name="Accuracy">Share identical.</param>
+/// <param name="KappaQuadratic">Quadratic-weighted Cohen's κ.</param>
+/// <param name="KrippendorffAlphaOrdinal">Krippendorff's α, ordinal metric.</param>
+/// <param name="Ci">Bootstrap intervals.</param>
+/// <param name="Confusion">Counts <c>[human stage][instrument stage]</c> in stage order.</param>
+/// <param name="PerStage">Precision and recall per stage.</param>
+public sealed record AgreementFigures(
+    int N,
+    double Accuracy,
+    double KappaQuadratic,
+    double KrippendorffAlphaOrdinal,
+    AgreementIntervals Ci,
+    int[][] Confusion,
+    IReadOnlyList<StageScore> PerStage);
+
+/// <summary>The result of validating an instrument against human stage labels.</summary>
+/// <param name="Instrument">Instrument name.</param>
+/// <param name="LabelSet">Annotation key of the human acts.</param>
+/// <param name="Mapping">Mapping file used.</param>
+/// <param name="OutOfFold">Whether every label came from a model that did not see the turn's conversation.</param>
+/// <param name="Conversations">Conversations with at least one compared turn.</param>
+/// <param name="N">Turns compared.</param>
+/// <param name="Accuracy">Share identical.</param>
+/// <param name="KappaQuadratic">Quadratic-weighted Cohen's κ.</param>
+/// <param name="KrippendorffAlphaOrdinal">Krippendorff's α (ordinal).</param>
+/// <param name="Ci">Bootstrap intervals over conversations.</param>
+/// <param name="Confusion">Counts <c>[human][instrument]</c>.</param>
+/// <param name="PerStage">Precision and recall per stage.</param>
+/// <param name="Baseline">The same figures for always predicting the human majority stage.</param>
+/// <param name="BaselineStage">The majority stage.</param>
+/// <param name="UserTurnsWithoutStage">User turns whose human acts map to no stage (not scored).</param>
+/// <param name="Failures">Turns the instrument failed to label (not scored).</param>
+/// <param name="FailureExamples">Up to 5 failure messages with their place.</param>
+/// <param name="Resamples">Bootstrap resamples.</param>
+/// <param name="Seed">Bootstrap seed.</param>
+public sealed record ValidationReport(
+    string Instrument,
+    string LabelSet,
+    string Mapping,
+    bool OutOfFold,
+    int Conversations,
+    int N,
+    double Accuracy,
+    double KappaQuadratic,
+    double KrippendorffAlphaOrdinal,
+    AgreementIntervals Ci,
+    int[][] Confusion,
+    IReadOnlyList<StageScore> PerStage,
+    AgreementFigures Baseline,
+    string BaselineStage,
+    int UserTurnsWithoutStage,
+    int Failures,
+    IReadOnlyList<string> FailureExamples,
+    int Resamples,
+    int Seed);
+
+/// <summary>Validates an instrument against human-labelled user turns (acts mapped to stages).</summary>
+public static class InstrumentValidation
+{
+    private const int K = 5;
+
+    /// <summary>Labels every human-labelled user turn with <paramref name="instrument"/> (causal context) and compares.</summary>
+    /// <exception cref="DfidException">No user turn carries a mapped label, or an act is missing from the mapping.</exception>
+    public static async Task<ValidationReport> RunAsync(IReadOnlyList<Conversation> corpus, IInstrument instrument, ActMapping mapping,
+        InstrumentValidationOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(corpus);
+        ArgumentNullException.ThrowIfNull(instrument);
+        ArgumentNullException.ThrowIfNull(mapping);
+        options ??= new InstrumentValidationOptions();
+        var items = new List<(Conversation C, int Turn, Stage Human)>();
+        var without = 0;
+        foreach (var c in corpus)
+            for (var i = 0; i < c.Turns.Length; i++)
+            {
+                if (c.Turns[i].Role != Role.User) continue;
+                if (mapping.StageOfTurn(c, i) is { } s) items.Add((c, i, s));
+                else without++;
+            }
+        if (items.Count == 0)
+            throw new DfidException($"no user turn carries a '{mapping.StageLabelSet}' annotation that {mapping.Source} maps to a stage; " +
+                "validate needs a human-labelled corpus (e.g. PersuasionForGood with 300_dialog.csv) or pass --label-set/--mapping.", 1);
+        if (options.Limit is { } limit && limit < items.Count) items = items.Take(limit).ToList();
+        options.Progress?.Report($"labelling {items.Count} human-labelled user turns with {instrument.Name}");
+
+        var results = await LabelAllAsync(instrument, items.Select(x => new LabelRequest(x.C, x.Turn)).ToList(), options, cancellationToken);
+
+        var failures = new List<string>();
+        var groups = new Dictionary<string, (List<int> H, List<int> P)>(StringComparer.Ordinal);
+        var order = new List<string>();
+        for (var i = 0; i < items.Count; i++)
+        {
+            var r = results[i];
+            if (r.Status != LabelStatus.Ok || r.State is null)
+            {
+                failures.Add($"conversation {items[i].C.Id}, turn {items[i].Turn}: {r.Status}: {r.Error}");
+                continue;
+            }
+            var key = items[i].C.Source.Dataset + "/" + items[i].C.Id;
+            if (!groups.TryGetValue(key, out var g)) { groups[key] = g = ([], []); order.Add(key); }
+            g.H.Add((int)items[i].Human);
+            g.P.Add((int)r.State.Stage);
+        }
+        if (groups.Count == 0)
+            throw new DfidException($"the instrument failed on all {items.Count} turns; first failure: {failures.FirstOrDefault()}", 1);
+
+        var pairs = order.Select(k => (groups[k].H.ToArray(), groups[k].P.ToArray())).ToList();
+        var resamples = Agreement.DrawResamples(pairs.Count, options.Resamples, new Random(options.Seed));
+        var figures = Figures(pairs, resamples, options.Level);
+        var human = pairs.SelectMany(p => p.Item1).ToArray();
+        var majority = Agreement.MajorityClass(human, K);
+        var baselinePairs = pairs.Select(p => (p.Item1, p.Item1.Select(_ => majority).ToArray())).ToList();
+        var baseline = Figures(baselinePairs, resamples, options.Level);
+        var outOfFold = instrument is LearnedInstrument li && items.All(x => li.IsTrainingConversation(x.C));
+        return new ValidationReport(instrument.Name, mapping.StageLabelSet, mapping.Source, outOfFold, pairs.Count,
+            figures.N, figures.Accuracy, figures.KappaQuadratic, figures.KrippendorffAlphaOrdinal, figures.Ci, figures.Confusion,
+            figures.PerStage, baseline, StateNames.Of((Stage)majority), without, failures.Count, failures.Take(5).ToArray(),
+            options.Resamples, options.Seed);
+    }
+
+    /// <summary>Agreement figures of grouped (human, instrument) stage indices.</summary>
+    public static AgreementFigures Figures(IReadOnlyList<(int[] Reference, int[] Predicted)> groups, IReadOnlyList<int[]> resamples, double level)
+    {
+        ArgumentNullException.ThrowIfNull(groups);
+        var h = groups.SelectMany(g => g.Reference).ToArray();
+        var p = groups.SelectMany(g => g.Predicted).ToArray();
+        double[] Ci(Func<int[], int[], double> stat)
+        {
+            var ci = Agreement.BootstrapCi(groups, stat, resamples, level);
+            return [ci.Lower, ci.Upper];
+        }
+        var m = Agreement.ConfusionMatrix(h, p, K);
+        var confusion = Enumerable.Range(0, K).Select(i => Enumerable.Range(0, K).Select(j => m[i, j]).ToArray()).ToArray();
+        var per = Agreement.PerClass(h, p, K)
+            .Select(s => new StageScore(StateNames.Of((Stage)s.Class), s.Support, s.Predicted, s.Precision, s.Recall))
+            .ToImmutableArray();
+        return new AgreementFigures(h.Length, Agreement.Accuracy(h, p), Agreement.CohensKappaQuadratic(h, p, K),
+            Agreement.KrippendorffAlphaOrdinal(h, p, K),
+            new AgreementIntervals(Ci((a, b) => Agreement.Accuracy(a, b)), Ci((a, b) => Agreement.CohensKappaQuadratic(a, b, K)),
+                Ci((a, b) => Agreement.KrippendorffAlphaOrdinal(a, b, K))),
+            confusion, per);
+    }
+
+    internal static async Task<IReadOnlyList<LabelResult>> LabelAllAsync(IInstrument instrument, IReadOnlyList<LabelRequest> requests,
+        InstrumentValidationOptions options, CancellationToken ct)
+    {
+        if (instrument is LearnedInstrument learned)
+        {
+            var all = new List<LabelResult>(requests.Count);
+            for (var start = 0; start < requests.Count; start += 512)
+            {
+                var batch = requests.Skip(start).Take(512).ToList();
+                all.AddRange(await learned.LabelManyAsync(batch, ct));
+                options.Progress?.Report($"  {all.Count}/{requests.Count} labelled");
+            }
+            return all;
+        }
+        var results = new LabelResult[requests.Count];
+        var done = 0;
+        await Parallel.ForEachAsync(Enumerable.Range(0, requests.Count),
+            new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.MaxConcurrency), CancellationToken = ct },
+            async (i, token) =>
+            {
+                LabelResult r;
+                try
+                {
+                    r = await instrument.LabelAsync(requests[i], token);
+                }
+                catch (Exception ex) when (ex is not OperationCanceledException)
+                {
+                    // An instrument should return failures as data; one that throws still must not abort the validation.
+                    r = new LabelResult(null, LabelStatus.ModelError, ex.Message);
+                }
+                results[i] = r;
+                var n = Interlocked.Increment(ref done);
+                if (n % 50 == 0 || n == requests.Count) options.Progress?.Report($"  {n}/{requests.Count} labelled");
+            });
+        return results;
+    }
+}

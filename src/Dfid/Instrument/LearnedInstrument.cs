@@ -1,0 +1,105 @@
+using System.Globalization;
+using System.Text;
+using Dfid.Corpus;
+using Dfid.Embeddings;
+using Dfid.Instrument.Learned;
+
+namespace Dfid.Instrument;
+
+/// <summary>
+/// The offline learned instrument (kind <c>learned</c>): MiniLM embeddings of the labelled turn and the agent turn before
+/// it, plus position and length, fed to a multinomial logistic regression trained on human-labelled user turns.
+/// </summary>
+/// <remarks>
+/// Never applied to a conversation it was trained on: a turn (real or simulated text) of a training conversation is
+/// labelled by the fold model that excluded that conversation; other conversations use the full model. It gives the
+/// stage only (no emotion, blocker, delta or key signal), ignores <see cref="LabelRequest.FullContext"/> (its context is
+/// always causal), and returns the class probabilities as <see cref="LabelResult.RawAnswer"/>. Thread-safe.
+/// </remarks>
+public sealed class LearnedInstrument : IInstrument
+{
+    private readonly LearnedScorer _scorer;
+
+    private LearnedInstrument(LearnedScorer scorer) => _scorer = scorer;
+
+    /// <inheritdoc/>
+    public string Name => "learned";
+
+    /// <summary>SHA-256 of the training data, mapping, features and options; names the cached model file.</summary>
+    public string TrainingHash => _scorer.Model.TrainingHash;
+
+    /// <summary>Number of training turns.</summary>
+    public int TrainingExamples => _scorer.Model.Examples;
+
+    /// <summary>Number of training conversations.</summary>
+    public int TrainingConversations => _scorer.Model.FoldOf.Count;
+
+    /// <summary>Number of folds.</summary>
+    public int Folds => _scorer.Model.Folds;
+
+    /// <summary>Training turns per stage, in stage order.</summary>
+    public IReadOnlyList<int> TrainingStageCounts => _scorer.Model.ClassCounts;
+
+    /// <summary>
+    /// Loads the model trained on <paramref name="trainingCorpus"/> from the cache folder, or trains and saves it.
+    /// Training uses the user turns whose <see cref="ActMapping.StageLabelSet"/> annotation maps to a stage.
+    /// </summary>
+    /// <exception cref="DfidException">Too few labelled conversations, or an act missing from the mapping.</exception>
+    public static Task<LearnedInstrument> LoadOrTrainAsync(LearnedInstrumentOptions options, IReadOnlyList<Conversation> trainingCorpus,
+        ITextEmbedder embedder, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(trainingCorpus);
+        ArgumentNullException.ThrowIfNull(embedder);
+        // CPU-bound: run off the caller's thread so async callers stay responsive.
+        return Task.Run(() =>
+        {
+            var model = LearnedTrainer.LoadOrTrain(LearnedTarget.Stage, [.. StateNames.All<Stage>()], options, trainingCorpus, embedder, cancellationToken);
+            LearnedScorer.CheckDimensions(model, embedder);
+            return new LearnedInstrument(new LearnedScorer(model, embedder));
+        }, cancellationToken);
+    }
+
+    /// <summary>Whether <paramref name="conversation"/> was in the training data (its turns then get out-of-fold labels).</summary>
+    public bool IsTrainingConversation(Conversation conversation)
+    {
+        ArgumentNullException.ThrowIfNull(conversation);
+        return _scorer.Model.FoldOf.ContainsKey(LearnedModel.Key(conversation));
+    }
+
+    /// <inheritdoc/>
+    public async Task<LabelResult> LabelAsync(LabelRequest request, CancellationToken cancellationToken = default) =>
+        (await LabelManyAsync([request], cancellationToken))[0];
+
+    /// <summary>Labels many turns at once (one embedding batch); results are in request order.</summary>
+    public Task<IReadOnlyList<LabelResult>> LabelManyAsync(IReadOnlyList<LabelRequest> requests, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(requests);
+        var items = new (Conversation, int, string)[requests.Count];
+        for (var i = 0; i < requests.Count; i++)
+        {
+            var r = requests[i];
+            ArgumentNullException.ThrowIfNull(r);
+            ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(r.TurnIndex, r.Conversation.Turns.Length, nameof(requests));
+            ArgumentOutOfRangeException.ThrowIfNegative(r.TurnIndex, nameof(requests));
+            items[i] = (r.Conversation, r.TurnIndex, r.LabelledText);
+        }
+        var scored = _scorer.Score(items, cancellationToken);
+        IReadOnlyList<LabelResult> results = scored
+            .Select(s => LabelResult.Success(new DecisionState((Stage)s.Label), null, Raw(s, _scorer.Model.Classes)))
+            .ToArray();
+        return Task.FromResult(results);
+    }
+
+    internal static string Raw(Scored s, string[] classes)
+    {
+        var sb = new StringBuilder("{\"model\":\"");
+        sb.Append(s.Fold is { } f ? "fold-" + f.ToString(CultureInfo.InvariantCulture) : "full").Append("\",\"p\":{");
+        for (var c = 0; c < classes.Length; c++)
+        {
+            if (c > 0) sb.Append(',');
+            sb.Append('"').Append(classes[c]).Append("\":").Append(s.Probabilities[c].ToString("0.####", CultureInfo.InvariantCulture));
+        }
+        return sb.Append("}}").ToString();
+    }
+}

@@ -1,0 +1,59 @@
+namespace Dfid.Instrument;
+
+/// <summary>Settings of the offline learned instrument and action labeller.</summary>
+public sealed class LearnedInstrumentOptions
+{
+    /// <summary>Folder of trained models (one JSON file per training hash).</summary>
+    /// <value>The default is <see cref="DefaultCacheDirectory"/>.</value>
+    public string CacheDirectory { get; set; } = DefaultCacheDirectory();
+
+    /// <summary>Act mapping that turns human acts into stages and actions.</summary>
+    /// <value>The default is <see cref="ActMapping.PersuasionForGood"/>.</value>
+    public ActMapping Mapping { get; set; } = ActMapping.PersuasionForGood;
+
+    /// <summary>Cross-fitting folds, grouped by conversation (at least 2).</summary>
+    /// <value>The default is 5.</value>
+    public int Folds { get; set; } = 5;
+
+    /// <summary>L2 penalty on the weights (the biases are not penalised), per unit of average loss.</summary>
+    /// <value>The default is 0.001.</value>
+    public double L2 { get; set; } = 1e-3;
+
+    /// <summary>Maximum L-BFGS iterations per model.</summary>
+    /// <value>The default is 300.</value>
+    public int MaxIterations { get; set; } = 300;
+
+    /// <summary>Retrain even when a model with the same training hash is cached.</summary>
+    public bool ForceRetrain { get; set; }
+
+    /// <summary>Receives progress lines (training, cache hits); <c>null</c> for silence.</summary>
+    public IProgress<string>? Progress { get; set; }
+
+    /// <summary>
+    /// <c>$DFID_CACHE_DIR/instruments</c>, else <c>$XDG_CACHE_HOME/dfid/instruments</c>, else <c>~/.cache/dfid/instruments</c>.
+    /// </summary>
+    public static string DefaultCacheDirectory() => Path.Combine(CacheRoot(), "instruments");
+
+    /// <summary>The default persistent embeddings cache, beside the instruments folder.</summary>
+    public static string DefaultEmbeddingsCachePath() => Path.Combine(CacheRoot(), "embeddings.sqlite");
+
+    internal void Validate()
+    {
+        var errors = new List<string>();
+        if (Folds < 2) errors.Add($"Folds must be at least 2 (got {Folds})");
+        if (L2 < 0 || double.IsNaN(L2)) errors.Add($"L2 must be >= 0 (got {L2})");
+        if (MaxIterations < 1) errors.Add($"MaxIterations must be at least 1 (got {MaxIterations})");
+        if (string.IsNullOrWhiteSpace(CacheDirectory)) errors.Add("CacheDirectory is empty");
+        ArgumentNullException.ThrowIfNull(Mapping);
+        if (errors.Count > 0) throw new DfidException("learned instrument options: " + string.Join("; ", errors) + ".", 2);
+    }
+
+    private static string CacheRoot()
+    {
+        var own = Environment.GetEnvironmentVariable("DFID_CACHE_DIR");
+        if (!string.IsNullOrWhiteSpace(own)) return own;
+        var xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
+        if (!string.IsNullOrWhiteSpace(xdg)) return Path.Combine(xdg, "dfid");
+        return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "dfid");
+    }
+}

@@ -1,0 +1,144 @@
+using System.ClientModel;
+using System.ClientModel.Primitives;
+using System.Collections.Concurrent;
+using Anthropic;
+using Microsoft.Extensions.AI;
+using OpenAI;
+
+namespace Dfid.Models;
+
+/// <summary>
+/// Builds the one <see cref="IChatClient"/> callers use for a <see cref="ModelSpec"/>: the provider client wrapped in the
+/// dfid layers, composed here and nowhere else. Outermost first: usage accounting (<see cref="ModelCall"/> per answer),
+/// spec options (temperature, top_p, max_tokens, seed fill unset chat options), response cache, budget, then
+/// per-attempt concurrency + rate limits + timeout inside retries, then the provider.
+/// </summary>
+/// <remarks>
+/// Thread-safe; one host per run so the budget, concurrency limit and <see cref="Usage"/> are shared by every client it
+/// hands out. Dispose it to free local models.
+/// </remarks>
+public sealed class ModelHost : IDisposable
+{
+    private readonly ConcurrentDictionary<string, Lazy<IChatClient>> _clients = new(StringComparer.Ordinal);
+    private readonly ConcurrentDictionary<string, RequestLimiter> _limiters = new(StringComparer.Ordinal);
+    private readonly ConcurrentBag<IDisposable> _owned = [];
+    private readonly SemaphoreSlim _concurrency;
+    private readonly ResponseCache? _cache;
+    private readonly BudgetGuard _budget;
+    private readonly TimeProvider _clock;
+    private readonly Func<double> _randomizer;
+    private readonly Func<string, string?> _environment;
+    private readonly Func<ModelSpec, IChatClient>? _providerOverride;
+
+    /// <summary>Creates a host.</summary>
+    /// <param name="options">Layer settings; validated here.</param>
+    /// <param name="clock">Clock for latency, timeouts, backoff and rate limits; the system clock by default.</param>
+    /// <param name="randomizer">Uniform [0,1) source for retry jitter; a seeded one by default.</param>
+    /// <param name="environment">Reads environment variables (keys, base URLs); <see cref="Environment.GetEnvironmentVariable(string)"/> by default.</param>
+    /// <exception cref="DfidException">Invalid settings (all listed), or the cache file cannot be opened.</exception>
+    public ModelHost(ModelLayerOptions options, TimeProvider? clock = null, Func<double>? randomizer = null, Func<string, string?>? environment = null)
+        : this(options, clock, randomizer, environment, null)
+    {
+    }
+
+    /// <summary>For tests of our own layers: <paramref name="providerOverride"/> replaces the provider SDK client.</summary>
+    internal ModelHost(ModelLayerOptions options, TimeProvider? clock, Func<double>? randomizer, Func<string, string?>? environment,
+        Func<ModelSpec, IChatClient>? providerOverride)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        options.Validate();
+        Options = options;
+        _clock = clock ?? TimeProvider.System;
+        var random = new Random(20240607);
+        _randomizer = randomizer ?? (() => { lock (random) return random.NextDouble(); });
+        _environment = environment ?? Environment.GetEnvironmentVariable;
+        _providerOverride = providerOverride;
+        _concurrency = new SemaphoreSlim(options.MaxConcurrency, options.MaxConcurrency);
+        _cache = options.CachePath is { } path ? new ResponseCache(path) : null;
+        Usage = new UsageMeter();
+        _budget = new BudgetGuard(options, Usage);
+        Prices = options.Prices ?? PriceTable.Default;
+    }
+
+    /// <summary>The settings this host was built with.</summary>
+    public ModelLayerOptions Options { get; }
+
+    /// <summary>Usage of every client of this host.</summary>
+    public UsageMeter Usage { get; }
+
+    /// <summary>The prices in effect.</summary>
+    public PriceTable Prices { get; }
+
+    /// <summary>The cache file in use, or null when caching is off.</summary>
+    public string? CachePath => _cache?.Path;
+
+    /// <summary>The layered client for <paramref name="spec"/> (one per distinct spec, reused).</summary>
+    /// <exception cref="DfidException">A key variable is unset, or a gguf file is missing; the message names the fix.</exception>
+    public IChatClient GetClient(ModelSpec spec)
+    {
+        ArgumentNullException.ThrowIfNull(spec);
+        var lazy = _clients.GetOrAdd(spec.ToString(), _ => new Lazy<IChatClient>(() => Build(spec)));
+        try
+        {
+            return lazy.Value;
+        }
+        catch (DfidException)
+        {
+            _clients.TryRemove(spec.ToString(), out _);
+            throw;
+        }
+    }
+
+    /// <summary>Parses <paramref name="spec"/> and returns its layered client.</summary>
+    public IChatClient GetClient(string spec) => GetClient(ModelSpec.Parse(spec));
+
+    /// <summary>Frees local models and provider clients.</summary>
+    public void Dispose()
+    {
+        foreach (var c in _clients.Values.Where(l => l.IsValueCreated)) c.Value.Dispose();
+        while (_owned.TryTake(out var d)) d.Dispose();
+        _concurrency.Dispose();
+    }
+
+    // The one place where the layer order is decided.
+    private IChatClient Build(ModelSpec spec)
+    {
+        var provider = _providerOverride?.Invoke(spec) ?? CreateProvider(spec);
+        var price = Prices.Find(spec);
+        var limiter = _limiters.GetOrAdd(spec.Id, _ => new RequestLimiter(Options.RequestsPerMinute, Options.TokensPerMinute, _clock));
+        var builder = provider.AsBuilder()
+            .Use(inner => new UsageChatClient(inner, spec, price, Usage, _clock))
+            .ConfigureOptions(o =>
+            {
+                o.Temperature ??= (float?)spec.Temperature;
+                o.TopP ??= (float?)spec.TopP;
+                o.MaxOutputTokens ??= spec.MaxTokens;
+                o.Seed ??= spec.Seed;
+            });
+        if (_cache is not null) builder.Use(inner => new ResponseCacheChatClient(inner, _cache, spec, Usage));
+        if (_budget.Active) builder.Use(inner => new BudgetChatClient(inner, _budget, spec, price));
+        builder.Use(inner => new ResilientChatClient(inner, spec.Id, Options, _concurrency, limiter, _clock, _randomizer, Usage));
+        return builder.Build();
+    }
+
+    private IChatClient CreateProvider(ModelSpec spec)
+    {
+        var (key, endpoint) = ModelCredentials.Resolve(spec, _environment);
+        // The SDKs' own retries are off: ours (with Retry-After, jitter and counting) are the only ones.
+        var networkTimeout = Options.RequestTimeout + TimeSpan.FromSeconds(30);
+        switch (spec.Provider)
+        {
+            case ModelProvider.OpenAI:
+                var openAiOptions = new OpenAIClientOptions { RetryPolicy = new ClientRetryPolicy(0), NetworkTimeout = networkTimeout };
+                if (endpoint is not null) openAiOptions.Endpoint = endpoint;
+                return new OpenAI.Chat.ChatClient(spec.Model, new ApiKeyCredential(key), openAiOptions).AsIChatClient();
+            case ModelProvider.Anthropic:
+                var anthropic = endpoint is null
+                    ? new AnthropicClient { ApiKey = key, MaxRetries = 0, Timeout = networkTimeout }
+                    : new AnthropicClient { ApiKey = key, MaxRetries = 0, Timeout = networkTimeout, BaseUrl = endpoint.ToString().TrimEnd('/') };
+                return anthropic.AsIChatClient(spec.Model, spec.MaxTokens ?? 1024);
+            default:
+                throw new DfidException($"model {spec.Id}: local gguf models are not available in this build.", 2);
+        }
+    }
+}

@@ -1,0 +1,60 @@
+namespace Dfid.Store;
+
+/// <summary>What a run was: a result without its manifest is not a result.</summary>
+/// <param name="Tool">Tool name and version.</param>
+/// <param name="ExperimentPath">The experiment file the run was started from.</param>
+/// <param name="ExperimentSha256">SHA-256 of the experiment text.</param>
+/// <param name="CorpusPath">Corpus file.</param>
+/// <param name="CorpusSha256">SHA-256 of the corpus file.</param>
+/// <param name="Sample">Sampling: per stratum and seed, or null for all.</param>
+/// <param name="Probes">Probe positions (null: all) and greeting rule.</param>
+/// <param name="Conversations">Conversations in the run, per stratum.</param>
+/// <param name="ProbeCount">Probes in the run.</param>
+/// <param name="Components">Every simulator, instrument and labeller with kind, model, options and prompts.</param>
+/// <param name="Conditions">Condition name → simulator / instrument.</param>
+/// <param name="Options">Concurrency, cache, budget.</param>
+/// <param name="StartedAt">First start (UTC, ISO 8601).</param>
+/// <param name="Sessions">Each invocation that worked on this run: start, end, how it ended.</param>
+/// <param name="Usage">Totals over stored answers.</param>
+/// <param name="CostUsd">Cost reported by the model layer over all sessions (null: unknown).</param>
+public sealed record RunManifest(
+    string Tool,
+    string ExperimentPath,
+    string ExperimentSha256,
+    string CorpusPath,
+    string CorpusSha256,
+    object? Sample,
+    object Probes,
+    IReadOnlyDictionary<string, int> Conversations,
+    int ProbeCount,
+    IReadOnlyList<ComponentManifest> Components,
+    IReadOnlyDictionary<string, string> Conditions,
+    IReadOnlyDictionary<string, string> Options,
+    string StartedAt,
+    IReadOnlyList<RunSession> Sessions,
+    UsageTotals? Usage,
+    double? CostUsd);
+
+/// <summary>A simulator, instrument or labeller as run.</summary>
+/// <param name="Role"><c>simulator</c>, <c>instrument</c> or <c>actions</c>.</param>
+/// <param name="Name">Name in the experiment.</param>
+/// <param name="Kind">Kind.</param>
+/// <param name="Model">Model spec, if any.</param>
+/// <param name="Options">Sampling and other options.</param>
+/// <param name="Prompts">Full prompt texts by name.</param>
+/// <param name="PromptSha256">SHA-256 of each prompt text by name.</param>
+public sealed record ComponentManifest(
+    string Role,
+    string Name,
+    string Kind,
+    string? Model,
+    IReadOnlyDictionary<string, string> Options,
+    IReadOnlyDictionary<string, string> Prompts,
+    IReadOnlyDictionary<string, string> PromptSha256);
+
+/// <summary>One invocation of <c>dfid run</c> on a run folder.</summary>
+/// <param name="StartedAt">Start (UTC).</param>
+/// <param name="EndedAt">End (UTC), null while running or after a kill.</param>
+/// <param name="Outcome"><c>completed</c>, <c>interrupted</c>, <c>budget</c>, or null after a kill.</param>
+/// <param name="CostUsd">Cost of this session's model calls, when known.</param>
+public sealed record RunSession(string StartedAt, string? EndedAt, string? Outcome, double? CostUsd);

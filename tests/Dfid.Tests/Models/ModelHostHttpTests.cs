@@ -1,0 +1,165 @@
+using Dfid.Models;
+using Dfid.Tests.Fakes;
+using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Time.Testing;
+using static Dfid.Tests.Models.ModelTestKit;
+
+namespace Dfid.Tests.Models;
+
+/// <summary>The layered client against a real loopback server, through the real OpenAI SDK.</summary>
+public sealed class ModelHostHttpTests
+{
+    private static readonly ChatMessage[] Hello = [new(ChatRole.User, "hello")];
+
+    [Fact]
+    public async Task ModelHost_NormalAnswer_SendsSpecOptionsAndRecordsModelCall()
+    {
+        await using var server = LoopbackOpenAiServer.Start(_ => ScriptedReply.Text("hi", promptTokens: 11, completionTokens: 3));
+        using var host = Host(new ModelLayerOptions());
+        var client = host.GetClient(Spec(server, "gpt-test", ";temperature=0.3;max_tokens=20;seed=5"));
+
+        var response = await client.GetResponseAsync(Hello);
+
+        Assert.Equal("hi", response.Text);
+        var call = ModelCall.FromResponse(response)!;
+        Assert.Equal($"openai:gpt-test@{server.BaseUrl.ToString().TrimEnd('/')}", call.Model);
+        Assert.Equal((11L, 3L, false, 1), (call.PromptTokens!.Value, call.CompletionTokens!.Value, call.CacheHit, call.Attempts));
+        Assert.Null(call.CostUsd); // no price for "gpt-test": unknown, not guessed
+        var req = Assert.Single(server.Requests);
+        Assert.Equal("Bearer " + ModelCredentials.LocalPlaceholderKey, req.Header("Authorization"));
+        var body = req.Json!.Value;
+        Assert.Equal(0.3, body.GetProperty("temperature").GetDouble(), 3);
+        Assert.Equal(5, body.GetProperty("seed").GetInt32());
+        Assert.True(body.TryGetProperty("max_completion_tokens", out var mt) || body.TryGetProperty("max_tokens", out mt));
+        Assert.Equal(20, mt.GetInt32());
+        var usage = host.Usage.Snapshot();
+        Assert.Equal((1L, 1L, 11L, 3L), (usage.Calls, usage.Requests, usage.PromptTokens, usage.CompletionTokens));
+        Assert.Null(usage.CostUsd);
+        Assert.Contains("cost unknown", usage.ToString(), StringComparison.Ordinal);
+    }
+
+    [Fact]
+    public async Task ModelHost_429WithRetryAfter_WaitsThatLongThenSucceeds()
+    {
+        var clock = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
+        await using var server = LoopbackOpenAiServer.Start(
+            r => r.Index == 0 ? ScriptedReply.Error(429, "slow down", retryAfter: TimeSpan.FromSeconds(7)) : ScriptedReply.Text("ok"), clock);
+        using var host = Host(new ModelLayerOptions { RetryBaseDelay = TimeSpan.FromMilliseconds(100) }, clock);
+
+        var response = await Drive(clock, host.GetClient(Spec(server)).GetResponseAsync(Hello));
+
+        Assert.Equal("ok", response.Text);
+        Assert.Equal(2, ModelCall.FromResponse(response)!.Attempts);
+        var r = server.Requests;
+        Assert.Equal(2, r.Count);
+        var gap = r[1].ReceivedAt - r[0].ReceivedAt;
+        Assert.InRange(gap, TimeSpan.FromSeconds(7), TimeSpan.FromSeconds(9)); // Retry-After, not the 100 ms backoff
+        Assert.Equal(r[0].Body, r[1].Body);
+    }
+
+    [Fact]
+    public async Task ModelHost_500Always_RetriesThenFailsWithServerErrorKind()
+    {
+        var clock = new FakeTimeProvider();
+        await using var server = LoopbackOpenAiServer.Start(_ => ScriptedReply.Error(500, "boom"));
+        using var host = Host(new ModelLayerOptions { MaxRetries = 2, RetryBaseDelay = TimeSpan.FromSeconds(1) }, clock);
+
+        var ex = await Assert.ThrowsAsync<ModelCallException>(() => Drive(clock, host.GetClient(Spec(server)).GetResponseAsync(Hello)));
+
+        Assert.Equal(ModelFailureKind.ServerError, ex.Kind);
+        Assert.Equal(3, ex.Attempts);
+        Assert.Equal(500, ex.StatusCode);
+        Assert.Equal(3, server.RequestCount);
+        Assert.Equal(1, host.Usage.Snapshot().FailuresByKind["server_error"]);
+        Assert.Equal(3, host.Usage.Snapshot().Requests);
+    }
+
+    [Theory]
+    [InlineData(400, ModelFailureKind.BadRequest)]
+    [InlineData(401, ModelFailureKind.Unauthorized)]
+    public async Task ModelHost_400Or401_NeverRetried(int status, ModelFailureKind kind)
+    {
+        await using var server = LoopbackOpenAiServer.Start(_ => ScriptedReply.Error(status, "no"));
+        using var host = Host(new ModelLayerOptions { MaxRetries = 4, RetryBaseDelay = TimeSpan.Zero });
+
+        var ex = await Assert.ThrowsAsync<ModelCallException>(() => host.GetClient(Spec(server)).GetResponseAsync(Hello));
+
+        Assert.Equal(kind, ex.Kind);
+        Assert.Equal(1, server.RequestCount);
+    }
+
+    [Fact]
+    public async Task ModelHost_HangPastTimeout_TimesOutEachAttempt()
+    {
+        var clock = new FakeTimeProvider();
+        await using var server = LoopbackOpenAiServer.Start(_ => ScriptedReply.Hang());
+        using var host = Host(new ModelLayerOptions { RequestTimeout = TimeSpan.FromSeconds(5), MaxRetries = 1, RetryBaseDelay = TimeSpan.FromSeconds(1) }, clock);
+
+        var ex = await Assert.ThrowsAsync<ModelCallException>(() => Drive(clock, host.GetClient(Spec(server)).GetResponseAsync(Hello)));
+
+        Assert.Equal(ModelFailureKind.Timeout, ex.Kind);
+        Assert.Equal(2, ex.Attempts);
+        Assert.Equal(2, server.RequestCount);
+    }
+
+    [Fact]
+    public async Task ModelHost_DroppedConnectionThenAnswer_Retried()
+    {
+        await using var server = LoopbackOpenAiServer.Start(r => r.Index == 0 ? ScriptedReply.Drop() : ScriptedReply.Text("back"));
+        using var host = Host(new ModelLayerOptions { RetryBaseDelay = TimeSpan.Zero });
+
+        var response = await host.GetClient(Spec(server)).GetResponseAsync(Hello);
+
+        Assert.Equal("back", response.Text);
+        Assert.Equal(2, server.RequestCount);
+        Assert.Equal(2, ModelCall.FromResponse(response)!.Attempts);
+    }
+
+    [Fact]
+    public async Task ModelHost_MalformedJson_FailsAsInvalidResponseWithoutRetry()
+    {
+        await using var server = LoopbackOpenAiServer.Start(_ => ScriptedReply.Malformed());
+        using var host = Host(new ModelLayerOptions { RetryBaseDelay = TimeSpan.Zero });
+
+        var ex = await Assert.ThrowsAsync<ModelCallException>(() => host.GetClient(Spec(server)).GetResponseAsync(Hello));
+
+        Assert.Equal(ModelFailureKind.InvalidResponse, ex.Kind);
+        Assert.Equal(1, server.RequestCount);
+    }
+
+    [Fact]
+    public async Task ModelHost_FinishReasonLength_ReportedAsLength()
+    {
+        await using var server = LoopbackOpenAiServer.Start(_ => ScriptedReply.Truncated("Once upon a"));
+        using var host = Host(new ModelLayerOptions());
+
+        var response = await host.GetClient(Spec(server, options: ";max_tokens=3")).GetResponseAsync(Hello);
+
+        Assert.Equal(ChatFinishReason.Length, response.FinishReason);
+        Assert.Equal("Once upon a", response.Text);
+    }
+
+    [Fact]
+    public async Task ModelHost_Anthropic_SpeaksMessagesApiWithKeyHeader()
+    {
+        await using var server = LoopbackOpenAiServer.Start(r => r.Index == 0
+            ? ScriptedReply.Error(529, "overloaded")
+            : ScriptedReply.Text("bonjour", promptTokens: 9, completionTokens: 2));
+        var env = new Dictionary<string, string> { ["ANTHROPIC_API_KEY"] = "sk-ant-test" };
+        using var host = new ModelHost(new ModelLayerOptions { RetryBaseDelay = TimeSpan.Zero }, null, () => 0.5, n => env.GetValueOrDefault(n));
+
+        var response = await host.GetClient($"anthropic:claude-test@{server.Root};max_tokens=64").GetResponseAsync(
+            [new(ChatRole.System, "be french"), new(ChatRole.User, "hello")]);
+
+        Assert.Equal("bonjour", response.Text);
+        Assert.Equal((9L, 2L, 2), (ModelCall.FromResponse(response)!.PromptTokens!.Value, ModelCall.FromResponse(response)!.CompletionTokens!.Value, ModelCall.FromResponse(response)!.Attempts));
+        var req = server.Requests[1];
+        Assert.Equal("/v1/messages", req.Path);
+        // The key from the environment reaches the server (this SDK version sends it as a bearer token).
+        Assert.Contains("sk-ant-test", new[] { req.Header("x-api-key"), req.Header("Authorization") }.Select(h => h?.Replace("Bearer ", "", StringComparison.Ordinal)));
+        Assert.NotNull(req.Header("anthropic-version"));
+        Assert.Equal("claude-test", req.Model);
+        Assert.Equal(64, req.Json!.Value.GetProperty("max_tokens").GetInt32());
+        Assert.Equal([("system", "be french"), ("user", "hello")], req.Messages);
+    }
+}
