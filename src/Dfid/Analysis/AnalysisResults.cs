@@ -1,4 +1,5 @@
 using System.Text.Json;
+using System.Text.Json.Serialization;
 
 namespace Dfid.Analysis;
 
@@ -202,7 +203,7 @@ public sealed record CategoryShare(string Category, int RealCount, int SimCount,
 /// <param name="Rows">One row per action with at least one usable probe, in the enum's order.</param>
 /// <param name="ProbesWithoutAction">Usable probes whose preceding agent turn carries no action label (not in the table).</param>
 /// <param name="McNemarMethod">Which McNemar test fills <c>mcnemar_p</c>: "exact" (binomial on the discordant pairs, R binom.test).</param>
-public sealed record ActionTable(IReadOnlyList<ActionRow> Rows, int ProbesWithoutAction, string McNemarMethod);
+public sealed record ActionTable(IReadOnlyList<ActionRow> Rows, int ProbesWithoutAction, [property: JsonPropertyName("mcnemar_method")] string McNemarMethod);
 
 /// <summary>One action's row.</summary>
 /// <param name="Action">Protocol name of the action.</param>
@@ -231,10 +232,10 @@ public sealed record ActionCell(
     double? SimPct,
     double? ShiftPp,
     double FisherP,
-    double McNemarP,
-    double? McNemarChiSquareP,
+    [property: JsonPropertyName("mcnemar_p")] double McNemarP,
+    [property: JsonPropertyName("mcnemar_chi_square_p")] double? McNemarChiSquareP,
     double FisherPBh,
-    double McNemarPBh,
+    [property: JsonPropertyName("mcnemar_p_bh")] double McNemarPBh,
     int RealOnly,
     int SimOnly);
 
