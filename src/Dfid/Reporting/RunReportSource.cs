@@ -23,7 +23,7 @@ public static class RunReportSource
         var storePath = Path.Combine(runDir, RunStore.FileName);
         var resultsPath = Path.Combine(runDir, "results.json");
         var haveStore = File.Exists(storePath);
-        if (File.Exists(resultsPath) && (!haveStore || File.GetLastWriteTimeUtc(resultsPath) >= File.GetLastWriteTimeUtc(storePath)))
+        if (File.Exists(resultsPath) && (!haveStore || File.GetLastWriteTimeUtc(resultsPath) >= StoreWrittenAt(storePath)))
         {
             var read = AnalysisResultsJson.ReadFile(resultsPath);
             if (read.Manifest is null && haveStore)
@@ -45,6 +45,14 @@ public static class RunReportSource
         cancellationToken.ThrowIfCancellationRequested();
         var results = DecisionFidelityAnalysis.Analyze(rows, options);
         return Task.FromResult(results with { Manifest = ManifestElement(store) });
+    }
+
+    // SQLite in WAL mode writes to the -wal file first; the store changed when either file did.
+    private static DateTime StoreWrittenAt(string storePath)
+    {
+        var wal = storePath + "-wal";
+        var t = File.GetLastWriteTimeUtc(storePath);
+        return File.Exists(wal) && File.GetLastWriteTimeUtc(wal) > t ? File.GetLastWriteTimeUtc(wal) : t;
     }
 
     private static JsonElement? ManifestElement(RunStore store) =>

@@ -55,6 +55,26 @@ public sealed class ChromiumReportTests
         }
     }
 
+    [SkippableChromiumFact]
+    public async Task ReportOfRealRun_InHeadlessChromium_LoadsWithoutRequestsOrErrors()
+    {
+        using var cts = new CancellationTokenSource(TimeSpan.FromSeconds(90));
+        var runDir = await ReportCommandTests.WriteRunFolderAsync();
+        var outDir = Path.Combine(runDir, "report");
+        var exit = await Dfid.Cli.DfidApp.RunAsync(["report", runDir, "--permutations", "200", "--bootstrap", "100"], new Spectre.Console.Testing.TestConsole());
+        Assert.Equal(0, exit);
+        var url = new Uri(Path.Combine(outDir, "report.html")).AbsoluteUri;
+        await using var chromium = await HeadlessChromium.StartAsync(cts.Token);
+        await chromium.NavigateAsync(url, cts.Token);
+        var requests = chromium.Events.Where(e => e.Method == "Network.requestWillBeSent").Select(e => e.Params["request"]!["url"]!.GetValue<string>()).ToList();
+        Assert.All(requests, r => Assert.True(r == url || r.StartsWith("data:", StringComparison.Ordinal), "unexpected request: " + r));
+        Assert.DoesNotContain(chromium.Events, e => e.Method is "Runtime.exceptionThrown" or "Runtime.consoleAPICalled");
+        Assert.DoesNotContain(chromium.Events, e => e.Method == "Log.entryAdded" && e.Params["entry"]!["level"]!.GetValue<string>() == "error");
+        Assert.Equal("undefined", (await chromium.EvaluateAsync("typeof window.__pwned", cts.Token))!.GetValue<string>());
+        var decoded = (await chromium.EvaluateAsync("Array.from(document.querySelectorAll('img.figure')).filter(i => i.complete && i.naturalWidth > 0).length", cts.Token))!.GetValue<int>();
+        Assert.True(decoded >= 4, $"{decoded} figures decoded");
+    }
+
     private static string Normalize(string s) => Regex.Replace(s, @"\s+", " ").Trim();
 }
 

@@ -21,10 +21,9 @@ public sealed class ReportCommandTests
             Task.FromResult(new SimulatedTurn(ReportFixture.Hostile[request.ProbeTurnIndex % ReportFixture.Hostile.Length] + " how much?", SimulationStatus.Ok));
     }
 
-    [Fact]
-    public async Task Report_OnRealRunStore_WritesReportFromAnalysedProbeRows()
+    /// <summary>A run folder written by the real probe runner (replay and a hostile simulator, fake instrument).</summary>
+    internal static async Task<string> WriteRunFolderAsync()
     {
-        // Given a run folder written by the real probe runner (replay and a hostile simulator, fake instrument)
         var runDir = TestData.TempDir();
         var convs = Enumerable.Range(0, 24).Select(i => RunFixtures.FromTexts($"r{i:D2}", i % 2 == 0,
             "Hello, do you have a minute?", "hi", "We help children. " + ReportFixture.Hostile[i % ReportFixture.Hostile.Length], "ok " + i,
@@ -39,6 +38,14 @@ public sealed class ReportCommandTests
             store.AddConditions(plan.Conditions.Select(c => (c.Name, c.Simulator.Name, c.Instrument.Name)));
             await new ProbeRunner(store).RunAsync(plan);
         }
+        return runDir;
+    }
+
+    [Fact]
+    public async Task Report_OnRealRunStore_WritesReportFromAnalysedProbeRows()
+    {
+        // Given
+        var runDir = await WriteRunFolderAsync();
         var outDir = Path.Combine(TestData.TempDir(), "report");
         var console = new TestConsole();
 
@@ -61,6 +68,53 @@ public sealed class ReportCommandTests
         Assert.True(File.Exists(Path.Combine(outDir, "report.md")));
         Assert.True(File.Exists(Path.Combine(outDir, "figures", "stratum-means.png")));
         Assert.True(File.Exists(Path.Combine(outDir, "tables", "endpoints.csv")));
+    }
+
+    [Fact]
+    public async Task EndpointsCsv_HoldsFullPrecisionValuesOfResultsJson()
+    {
+        var files = await ReportWriterTests.WriteFixtureAsync();
+        var results = AnalysisResultsJson.ReadFile(files.ResultsJson);
+        var lines = ParseCsv(await File.ReadAllTextAsync(Path.Combine(files.Directory, "tables", "endpoints.csv")));
+        var header = lines[0];
+        var deltaColumn = header.IndexOf("Δ");
+        var pColumn = header.IndexOf("p");
+        Assert.True(deltaColumn > 0 && pColumn > 0, string.Join(",", header));
+        Assert.Equal(results.Conditions.Count + 1, lines.Count);
+        for (var i = 0; i < results.Conditions.Count; i++)
+        {
+            var cells = lines[i + 1];
+            Assert.Equal(header.Count, cells.Count);
+            Assert.Equal(results.Conditions[i].Name, cells[0]);
+            Assert.Equal(results.Conditions[i].Delta.Value, double.Parse(cells[deltaColumn], System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(results.Conditions[i].PValue, double.Parse(cells[pColumn], System.Globalization.CultureInfo.InvariantCulture));
+        }
+    }
+
+    /// <summary>RFC 4180 reader (quoted fields, doubled quotes, CRLF records).</summary>
+    private static List<List<string>> ParseCsv(string text)
+    {
+        var records = new List<List<string>>();
+        var record = new List<string>();
+        var field = new System.Text.StringBuilder();
+        var quoted = false;
+        for (var i = 0; i < text.Length; i++)
+        {
+            var c = text[i];
+            if (quoted)
+            {
+                if (c == '"' && i + 1 < text.Length && text[i + 1] == '"') { field.Append('"'); i++; }
+                else if (c == '"') quoted = false;
+                else field.Append(c);
+            }
+            else if (c == '"') quoted = true;
+            else if (c == ',') { record.Add(field.ToString()); field.Clear(); }
+            else if (c == '\r') { }
+            else if (c == '\n') { record.Add(field.ToString()); field.Clear(); records.Add(record); record = []; }
+            else field.Append(c);
+        }
+        if (field.Length > 0 || record.Count > 0) { record.Add(field.ToString()); records.Add(record); }
+        return records;
     }
 
     [Fact]
