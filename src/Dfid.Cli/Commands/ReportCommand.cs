@@ -25,7 +25,7 @@ internal sealed class ReportCommand(IAnsiConsole console) : AsyncCommand<ReportC
         public string? Title { get; init; }
 
         [CommandOption("--distribution <CONDITION>")]
-        [Description("Condition whose D̄ distribution is plotted (default: the first).")]
+        [Description("Condition whose D̄ distribution is plotted (default: the one with the largest Δ).")]
         public string? Distribution { get; init; }
 
         [CommandOption("--permutations <N>")]

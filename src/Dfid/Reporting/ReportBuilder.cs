@@ -110,7 +110,9 @@ internal static class ReportBuilder
 
     private static ReportSection DistributionSection(AnalysisResults r, ReportInputs extras)
     {
-        var c = r.Conditions.FirstOrDefault(x => x.Name == extras.DistributionCondition) ?? r.Conditions.FirstOrDefault();
+        // Default: the condition with the largest Δ, the one whose distribution says most (replay baselines are all zero).
+        var c = r.Conditions.FirstOrDefault(x => x.Name == extras.DistributionCondition)
+            ?? r.Conditions.OrderByDescending(x => x.Delta.Value ?? double.NegativeInfinity).FirstOrDefault();
         if (c is null) return new ReportSection("distribution", "Distribution of D̄", [new ParagraphBlock("No condition to plot.")]);
         var h = c.Histogram;
         var blocks = new List<ReportBlock> { new FigureBlock(ReportFigures.Distribution(c.Name, h.Edges, h.NotConverted, h.Converted)) };

@@ -12,7 +12,7 @@ public sealed record ReportInputs
     /// <summary>A line under the title (e.g. the run folder or experiment name); empty for none.</summary>
     public string Subtitle { get; init; } = "";
 
-    /// <summary>Condition whose D̄ distribution is plotted; null picks the first condition of the results.</summary>
+    /// <summary>Condition whose D̄ distribution is plotted; null (or an unknown name) picks the condition with the largest Δ.</summary>
     public string? DistributionCondition { get; init; }
 
     /// <summary>The run manifest, used when the results carry none (it is then also written into results.json).</summary>
