@@ -62,13 +62,28 @@ public static class Bootstrap
         if (n == 0) return (double.NaN, double.NaN);
         var rng = state; // a local copy the JIT can keep in registers
         var shift = x[0];
-        double s = 0, ss = 0;
-        for (var i = 0; i < n; i++)
+        double s = 0, ss = 0, s2 = 0, ss2 = 0;
+        var un = (uint)n;
+        var i = 0;
+        // Two indices per generator output and two accumulator chains.
+        for (; i + 1 < n; i += 2)
         {
-            var v = x[rng.NextBelow((uint)n)] - shift;
+            rng.NextBelow2(un, out var j1, out var j2);
+            var v1 = x[j1] - shift;
+            var v2 = x[j2] - shift;
+            s += v1;
+            ss += v1 * v1;
+            s2 += v2;
+            ss2 += v2 * v2;
+        }
+        if (i < n)
+        {
+            var v = x[rng.NextBelow(un)] - shift;
             s += v;
             ss += v * v;
         }
+        s += s2;
+        ss += ss2;
         state = rng;
         var mean = s / n;
         return (mean + shift, Math.Max(0, ss - s * mean));

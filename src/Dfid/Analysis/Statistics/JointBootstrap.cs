@@ -1,3 +1,5 @@
+using System.Numerics;
+
 namespace Dfid.Analysis.Statistics;
 
 /// <summary>One bootstrap of conversations within strata serving several per-conversation endpoints at once.</summary>
@@ -5,7 +7,8 @@ namespace Dfid.Analysis.Statistics;
 /// Each unit carries K values (NaN = not eligible for that endpoint). Every resample draws the units of each
 /// stratum once, with replacement, and each endpoint's statistic is computed on the eligible units of that
 /// resample, so endpoints with exclusions see a random stratum size, exactly as their estimator would on a
-/// resampled study. Drawing indices once for all endpoints is what makes a full analysis fast.
+/// resampled study. Drawing indices once for all endpoints is what makes a full analysis fast; the inner loop
+/// is branch-free and vectorised (values stored shifted and multiplied by an eligibility weight of 0 or 1).
 /// </remarks>
 internal static class JointBootstrap
 {
@@ -14,28 +17,26 @@ internal static class JointBootstrap
     /// <summary>Replicates per endpoint; <paramref name="a"/> and <paramref name="b"/> are row-major [unit × K].</summary>
     public static StratifiedReplicates[] Run(double[] a, double[] b, int k, int resamples, long seed, int workers)
     {
-        var na = a.Length / k;
-        var nb = b.Length / k;
         var reps = new StratifiedReplicates[k];
         for (var e = 0; e < k; e++)
             reps[e] = new StratifiedReplicates(new double[resamples], new double[resamples], new double[resamples], new double[resamples], new double[resamples]);
-        var shiftA = Shifts(a, k);
-        var shiftB = Shifts(b, k);
+        var sa = new Stratum(a, k);
+        var sb = new Stratum(b, k);
         var blockCount = Math.Min(Blocks, resamples);
         PermutationTest.RunBlocks(blockCount, workers, 0, (block, _) =>
         {
             var rng = new Xoshiro256(seed, block);
-            var accA = new double[3 * k];
-            var accB = new double[3 * k];
+            var accA = new double[3 * sa.Width];
+            var accB = new double[3 * sb.Width];
             int from = (int)((long)resamples * block / blockCount), to = (int)((long)resamples * (block + 1) / blockCount);
             for (var i = from; i < to; i++)
             {
-                Accumulate(a, na, k, shiftA, accA, ref rng);
-                Accumulate(b, nb, k, shiftB, accB, ref rng);
+                sa.Accumulate(accA, ref rng);
+                sb.Accumulate(accB, ref rng);
                 for (var e = 0; e < k; e++)
                 {
-                    var (ma, ssa, ca) = Moments(accA, e, shiftA[e]);
-                    var (mb, ssb, cb) = Moments(accB, e, shiftB[e]);
+                    var (ma, ssa, ca) = sa.Moments(accA, e);
+                    var (mb, ssb, cb) = sb.Moments(accB, e);
                     var r = reps[e];
                     r.MeanA[i] = ma;
                     r.MeanB[i] = mb;
@@ -48,43 +49,78 @@ internal static class JointBootstrap
         return reps;
     }
 
-    private static double[] Shifts(double[] x, int k)
+    /// <summary>One stratum's units, padded to whole vectors: shifted values × weight, and weights.</summary>
+    private sealed class Stratum
     {
-        var shift = new double[k];
-        for (var e = 0; e < k; e++)
-            for (var u = e; u < x.Length; u += k)
-                if (!double.IsNaN(x[u])) { shift[e] = x[u]; break; }
-        return shift;
-    }
+        private readonly double[] _values;
+        private readonly double[] _weights;
+        private readonly double[] _shift;
+        private readonly int _n;
 
-    // acc holds per endpoint: shifted sum, shifted sum of squares, count.
-    private static void Accumulate(double[] x, int n, int k, double[] shift, double[] acc, ref Xoshiro256 state)
-    {
-        Array.Clear(acc);
-        if (n == 0) return;
-        var rng = state;
-        for (var i = 0; i < n; i++)
+        public Stratum(double[] x, int k)
         {
-            var row = (int)rng.NextBelow((uint)n) * k;
+            var lanes = Vector<double>.Count;
+            Width = (k + lanes - 1) / lanes * lanes;
+            _n = x.Length / k;
+            _shift = new double[Width];
             for (var e = 0; e < k; e++)
+                for (var u = 0; u < _n; u++)
+                    if (!double.IsNaN(x[u * k + e])) { _shift[e] = x[u * k + e]; break; }
+            _values = new double[_n * Width];
+            _weights = new double[_n * Width];
+            for (var u = 0; u < _n; u++)
+                for (var e = 0; e < k; e++)
+                {
+                    var v = x[u * k + e];
+                    if (double.IsNaN(v)) continue;
+                    _values[u * Width + e] = v - _shift[e];
+                    _weights[u * Width + e] = 1;
+                }
+        }
+
+        public int Width { get; }
+
+        // acc = [sum (Width) | sum of squares (Width) | count (Width)], all shifted.
+        public void Accumulate(double[] acc, ref Xoshiro256 state)
+        {
+            Array.Clear(acc);
+            if (_n == 0) return;
+            var rng = state;
+            var lanes = Vector<double>.Count;
+            var vectors = Width / lanes;
+            var values = _values;
+            var weights = _weights;
+            var un = (uint)_n;
+            Span<Vector<double>> s = stackalloc Vector<double>[vectors];
+            Span<Vector<double>> ss = stackalloc Vector<double>[vectors];
+            Span<Vector<double>> c = stackalloc Vector<double>[vectors];
+            for (var i = 0; i < _n; i++)
             {
-                var v = x[row + e];
-                if (double.IsNaN(v)) continue;
-                v -= shift[e];
-                acc[3 * e] += v;
-                acc[3 * e + 1] += v * v;
-                acc[3 * e + 2] += 1;
+                var row = (int)rng.NextBelow(un) * Width;
+                for (var v = 0; v < vectors; v++)
+                {
+                    var x = new Vector<double>(values, row + v * lanes);
+                    s[v] += x;
+                    ss[v] += x * x;
+                    c[v] += new Vector<double>(weights, row + v * lanes);
+                }
+            }
+            state = rng;
+            for (var v = 0; v < vectors; v++)
+            {
+                s[v].CopyTo(acc, v * lanes);
+                ss[v].CopyTo(acc, Width + v * lanes);
+                c[v].CopyTo(acc, 2 * Width + v * lanes);
             }
         }
-        state = rng;
-    }
 
-    private static (double Mean, double SumSq, int Count) Moments(double[] acc, int e, double shift)
-    {
-        var c = (int)acc[3 * e + 2];
-        if (c == 0) return (double.NaN, double.NaN, 0);
-        var s = acc[3 * e];
-        var m = s / c;
-        return (m + shift, Math.Max(0, acc[3 * e + 1] - s * m), c);
+        public (double Mean, double SumSq, int Count) Moments(double[] acc, int e)
+        {
+            var c = (int)acc[2 * Width + e];
+            if (c == 0) return (double.NaN, double.NaN, 0);
+            var s = acc[e];
+            var m = s / c;
+            return (m + _shift[e], Math.Max(0, acc[Width + e] - s * m), c);
+        }
     }
 }

@@ -72,6 +72,23 @@ internal struct Xoshiro256
         return (uint)(m >> 32);
     }
 
+    /// <summary>Two independent uniform integers in [0, n) from one 64-bit output (Lemire on each half; a rejected half is redrawn).</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    public void NextBelow2(uint n, out uint first, out uint second)
+    {
+        var x = Next();
+        var m1 = (ulong)(uint)x * n;
+        var m2 = (x >> 32) * n;
+        if ((uint)m1 < n || (uint)m2 < n)
+        {
+            var threshold = (uint)(-(int)n) % n;
+            while ((uint)m1 < threshold) m1 = (ulong)(uint)(Next() >> 32) * n;
+            while ((uint)m2 < threshold) m2 = (ulong)(uint)(Next() >> 32) * n;
+        }
+        first = (uint)(m1 >> 32);
+        second = (uint)(m2 >> 32);
+    }
+
     /// <summary>Uniform double in [0, 1).</summary>
     public double NextDouble() => (Next() >> 11) * (1.0 / (1UL << 53));
 }
