@@ -98,7 +98,8 @@ internal static class RunExecution
     {
         using var store = RunStore.Open(runDir);
         var rows = store.ReadProbeRows();
-        var table = new Table().AddColumns("condition", "probes ok/all", "n (not conv.)", "n (conv.)", "E[D̄|not converted]", "E[D̄|converted]", "Δ");
+        var table = new Table().AddColumns(new[] { "condition", "probes ok/all", "n (not conv.)", "n (conv.)", "E[D̄|not converted]", "E[D̄|converted]", "Δ" }
+            .Select(h => new TableColumn(Markup.Escape(h))).ToArray());
         foreach (var s in RunSummary.Compute(rows))
             table.AddRow(Markup.Escape(s.Condition), $"{s.ProbesOk}/{s.Probes}", $"{s.ConversationsNotConverted}", $"{s.ConversationsConverted}",
                 F(s.MeanDNotConverted), F(s.MeanDConverted), F(s.Delta));

@@ -74,9 +74,17 @@ public static class PromptText
             if (close < 0) { sb.Append(template, i, template.Length - i); break; }
             var name = template.Substring(open + 1, close - open - 1);
             sb.Append(template, i, open - i);
-            if (values.TryGetValue(name, out var v)) sb.Append(v);
-            else sb.Append(template, open, close - open + 1);
-            i = close + 1;
+            if (values.TryGetValue(name, out var v))
+            {
+                sb.Append(v);
+                i = close + 1;
+            }
+            else
+            {
+                // Not a placeholder (e.g. a JSON or YAML brace): keep the brace and look again right after it.
+                sb.Append('{');
+                i = open + 1;
+            }
         }
         return sb.ToString();
     }
