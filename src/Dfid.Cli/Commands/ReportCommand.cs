@@ -77,7 +77,8 @@ internal static class ReportEntry
 {
     public static async Task<ReportFiles> WriteForRunAsync(string runDir, string outDir, AnalysisOptions? options, ReportInputs inputs, CancellationToken cancellationToken)
     {
-        var results = await RunReportSource.LoadAsync(runDir, options, cancellationToken);
-        return await new ReportWriter().WriteAsync(results, inputs, outDir, cancellationToken);
+        var data = await RunReportSource.LoadAsync(runDir, options, cancellationToken);
+        if (inputs.InstrumentValidation is null && data.InstrumentValidation.Count > 0) inputs = inputs with { InstrumentValidation = data.InstrumentValidation };
+        return await new ReportWriter().WriteAsync(data.Results, inputs, outDir, cancellationToken);
     }
 }
