@@ -295,7 +295,7 @@ internal static class ReportBuilder
             k++;
             var rows = v.Categories.Select((cat, i) => (IReadOnlyList<ReportCell>)[cat, .. v.Categories.Select((_, j) =>
                 i < v.Confusion.Count && j < v.Confusion[i].Count ? Int(v.Confusion[i][j]) : new ReportCell(N.Missing, null, true))]).ToList();
-            blocks.Add(new TableBlock(new ReportTable($"confusion-{k}-{v.Subset}", $"Confusion matrix, {v.Subset} turns: rows human label, columns instrument label.",
+            blocks.Add(new TableBlock(new ReportTable($"confusion-{k}-{v.Subset}", $"Confusion matrix ({v.Subset}): rows human label, columns instrument label.",
                 ["human \\ instrument", .. v.Categories], rows)));
         }
         return new ReportSection("instrument-validation", "Instrument validation", blocks);
