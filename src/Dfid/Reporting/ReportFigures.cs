@@ -115,7 +115,8 @@ internal static class ReportFigures
             }
         }
         plot.Add.Bars(list.ToArray());
-        plot.Legend.ManualItems.AddRange(StageNames.Select((n, s) => new LegendItem { LabelText = n, FillColor = StageColors[s] }));
+        // Legend top to bottom in the order the stack reads top to bottom: deciding first.
+        plot.Legend.ManualItems.AddRange(StageNames.Select((n, s) => new LegendItem { LabelText = n, FillColor = StageColors[s] }).Reverse());
         plot.Axes.Bottom.SetTicks(bars.Select((_, i) => (double)i).ToArray(), bars.Select(b => Label(b.Label)).ToArray());
         plot.Axes.SetLimitsY(0, 100);
         plot.Axes.SetLimitsX(-0.6, Math.Max(bars.Count, 1) - 0.4);
