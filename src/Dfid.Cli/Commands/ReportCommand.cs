@@ -62,7 +62,7 @@ internal sealed class ReportCommand(IAnsiConsole console) : AsyncCommand<ReportC
             Title = settings.Title ?? new ReportInputs().Title,
             Subtitle = "Run " + Path.GetFullPath(settings.RunDir),
             DistributionCondition = settings.Distribution,
-            GeneratedAt = DateTimeOffset.UtcNow,
+            GeneratedAt = TimeProvider.System.GetUtcNow(),
         }, cancellationToken);
         if (settings.Json)
             console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(new { html = files.Html, markdown = files.Markdown, results = files.ResultsJson, tables = files.Tables, figures = files.Figures }));
@@ -75,6 +75,14 @@ internal sealed class ReportCommand(IAnsiConsole console) : AsyncCommand<ReportC
 /// <summary>The one call the end of <c>dfid run</c> / <c>dfid demo</c> needs: results of a run folder → report.</summary>
 internal static class ReportEntry
 {
+    /// <summary>Default report of a finished run: RUN_DIR/report, default analysis options.</summary>
+    public static Task<ReportFiles> WriteForRunAsync(string runDir, CancellationToken cancellationToken) =>
+        WriteForRunAsync(runDir, Path.Combine(runDir, "report"), null, new ReportInputs
+        {
+            Subtitle = "Run " + Path.GetFullPath(runDir),
+            GeneratedAt = TimeProvider.System.GetUtcNow(),
+        }, cancellationToken);
+
     public static async Task<ReportFiles> WriteForRunAsync(string runDir, string outDir, AnalysisOptions? options, ReportInputs inputs, CancellationToken cancellationToken)
     {
         var data = await RunReportSource.LoadAsync(runDir, options, cancellationToken);
