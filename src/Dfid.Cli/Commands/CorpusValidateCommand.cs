@@ -34,8 +34,8 @@ internal sealed class CorpusValidateCommand(IAnsiConsole console) : AsyncCommand
             }
         }
         CorpusOutput.Line(console, problems == 0
-            ? $"{settings.File}: {valid} conversations, no problems"
-            : $"{settings.File}: {valid} valid conversations, {problems} problems on {badLines} lines");
+            ? $"checked {settings.File}: {valid} conversations, no problems"
+            : $"checked {settings.File}: {valid} valid conversations, {problems} problems on {badLines} lines");
         return Task.FromResult(problems == 0 ? 0 : 1);
     }
 }

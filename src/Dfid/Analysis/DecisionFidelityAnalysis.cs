@@ -121,11 +121,13 @@ public static class DecisionFidelityAnalysis
         }
         var table = new EndpointTable(analysed, columns);
         var reps = JointBootstrap.Run(table.A, table.B, table.K, options.BootstrapResamples, ctx.Seed(0, 1), options.Workers);
+        // The four tested endpoints share their label shuffles (one pass instead of four).
+        var p = JointPermutation.OneSided(Take(table.A, table.K, 4), Take(table.B, table.K, 4), 4, options.Permutations, ctx.Seed(0, 0), options.Workers);
 
-        var primary = Summarise(table, 0, reps[0], ctx, withTest: true, "depth D = δ(sim) − δ(real)");
+        var primary = Summarise(table, 0, reps[0], ctx, p[0], "depth D = δ(sim) − δ(real)");
         var positions = positionGroups.Select((g, i) =>
         {
-            var o = Summarise(table, 4 + i, reps[4 + i], ctx, withTest: false, g.Label).Result;
+            var o = Summarise(table, 4 + i, reps[4 + i], ctx, null, g.Label).Result;
             return new PositionResult(g.Centre, g.Label, o.NConverted, o.NNotConverted, o.StratumMeans, o.Delta, o.CohensD);
         }).ToList();
 
@@ -145,11 +147,11 @@ public static class DecisionFidelityAnalysis
             Distributions: BuildDistributions(analysed),
             ByPosition: positions,
             Alternatives: new AlternativeEndpoints(
-                Summarise(table, 1, reps[1], ctx, true,
+                Summarise(table, 1, reps[1], ctx, p[1],
                     "binary resistance: D = (1 − I[sim resisting]) − (1 − I[real resisting]); positive = simulator resists less").Result,
-                Summarise(table, 2, reps[2], ctx, true,
+                Summarise(table, 2, reps[2], ctx, p[2],
                     "deep funnel: D = I[sim ∈ {considering, deciding}] − I[real ∈ {considering, deciding}]").Result,
-                Summarise(table, 3, reps[3], ctx, true, "depth D on probes where neither the real nor the simulated turn is resisting").Result),
+                Summarise(table, 3, reps[3], ctx, p[3], "depth D on probes where neither the real nor the simulated turn is resisting").Result),
             Actions: BuildActionTable(analysed),
             Hindsight: Hindsight(convs, ctx),
             PredictionPowered: hasHuman ? PredictionPowered(analysed, table, reps, realColumn, primary.Result.Delta, options.ConfidenceLevel) : null,
@@ -189,6 +191,15 @@ public static class DecisionFidelityAnalysis
             A = [.. a];
             B = [.. b];
             Probes = probes;
+        }
+
+        /// <summary>A one-column table of already eligible values.</summary>
+        public EndpointTable(double[] a, double[] b)
+        {
+            K = 1;
+            A = a;
+            B = b;
+            Probes = [0];
         }
 
         public int K { get; }
@@ -243,15 +254,21 @@ public static class DecisionFidelityAnalysis
 
     private sealed record ContrastOutcome(EndpointResult Result, Estimate Marginal);
 
-    private static ContrastOutcome Summarise(EndpointTable table, int e, StratifiedReplicates reps, Context ctx, bool withTest, string description)
+    // The first `columns` values of every unit row.
+    private static double[] Take(double[] x, int k, int columns)
+    {
+        var n = x.Length / k;
+        var y = new double[n * columns];
+        for (var u = 0; u < n; u++) Array.Copy(x, u * k, y, u * columns, columns);
+        return y;
+    }
+
+    private static ContrastOutcome Summarise(EndpointTable table, int e, StratifiedReplicates reps, Context ctx, double? p, string description)
     {
         var o = ctx.Options;
         var level = o.ConfidenceLevel;
         var a = table.Column(false, e); // not converted
         var b = table.Column(true, e);  // converted
-        double? p = null;
-        if (withTest && a.Length > 0 && b.Length > 0)
-            p = PermutationTest.OneSided(a, b, o.Permutations, ctx.Seed(1 + e, 0), o.Workers).PValue;
 
         var meanA = Mean(a, reps.MeanA, level);
         var meanB = Mean(b, reps.MeanB, level);
@@ -395,9 +412,16 @@ public static class DecisionFidelityAnalysis
             [r => r.Real is not null && r.RealFullContext is not null ? Depth(r.RealFullContext.Stage) - Depth(r.Real.Stage) : null],
             usableOnly: false);
         var o = ctx.Options;
-        var reps = JointBootstrap.Run(table.A, table.B, 1, o.BootstrapResamples, ctx.Seed(100, 1), o.Workers);
-        return Summarise(table, 0, reps[0], ctx with { ConditionKey = ctx.ConditionKey ^ 0x5bd1e995 }, true,
-            "hindsight: D = δ(real, full context) − δ(real, causal context)").Result;
+        double[] a = table.Column(false, 0), b = table.Column(true, 0);
+        var reps = Bootstrap.Stratified(a, b, o.BootstrapResamples, ctx.Seed(100, 1), o.Workers);
+        double? p = a.Length > 0 && b.Length > 0 ? PermutationTest.OneSided(a, b, o.Permutations, ctx.Seed(100, 0), o.Workers).PValue : null;
+        // Stratified resamples the eligible conversations only, so rebuild a table of them for the summary.
+        var eligible = new EndpointTable(a, b);
+        return Summarise(eligible, 0, reps, ctx, p, "hindsight: D = δ(real, full context) − δ(real, causal context)").Result with
+        {
+            ConversationsExcluded = table.Units - a.Length - b.Length,
+            NProbes = table.Probes[0],
+        };
     }
 
     private static PredictionPoweredResult PredictionPowered(

@@ -70,7 +70,7 @@ public static class CorpusFile
     /// <summary>A batch of lines copied into one buffer and parsed in parallel.</summary>
     private sealed class LineBatch
     {
-        public const int MaxLines = 1024;
+        public const int MaxLines = 128;
         public const int MaxBytes = 4 << 20;
         private byte[] _buffer = new byte[1 << 16];
         private readonly int[] _starts = new int[MaxLines];
@@ -104,12 +104,12 @@ public static class CorpusFile
 
         public void Parse(CorpusJson.ParseMode mode)
         {
-            if (Count < 32 || Environment.ProcessorCount == 1)
+            if (Count < 16 || Environment.ProcessorCount == 1)
             {
                 for (var i = 0; i < Count; i++) ParseOne(i, mode);
                 return;
             }
-            Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, Count, 64), range =>
+            Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, Count, 16), range =>
             {
                 for (var i = range.Item1; i < range.Item2; i++) ParseOne(i, mode);
             });

@@ -57,6 +57,13 @@ internal static class CorpusJson
             problems.Add($"invalid UTF-8 at byte {FirstInvalidUtf8(span) + 1} of the line (save the file as UTF-8)");
             return null;
         }
+        if (!mode.Lenient && CorpusJsonFast.TryParse(span) is { } fast)
+        {
+            var reasons = CorpusRules.Check(fast);
+            if (reasons.Count == 0) return fast;
+            problems.AddRange(reasons);
+            return null;
+        }
         JsonDocument doc;
         try
         {

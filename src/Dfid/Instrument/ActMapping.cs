@@ -106,6 +106,13 @@ public sealed class ActMapping
             stages, actions, dto.ObjectionAfterResisting, source, hash);
     }
 
+    /// <summary>The same mapping reading the user acts from another annotation key (<c>--label-set</c>).</summary>
+    public ActMapping WithStageLabelSet(string labelSet)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(labelSet);
+        return new ActMapping(Dataset, labelSet.Trim(), ActionLabelSet, StageActs, ActionActs, ObjectionAfterResisting, Source, Hash);
+    }
+
     /// <summary>Normalises an act name: trimmed, lower case.</summary>
     public static string Normalise(string act) => act.Trim().ToLowerInvariant();
 

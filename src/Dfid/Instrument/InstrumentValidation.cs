@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
 using Dfid.Analysis;
+using System.Text.Json;
+using System.Text.Json.Serialization;
 using Dfid.Corpus;
 
 namespace Dfid.Instrument;
@@ -76,7 +78,7 @@ public sealed record AgreementFigures(
 /// <param name="PerStage">Precision and recall per stage.</param>
 /// <param name="Baseline">The same figures for always predicting the human majority stage.</param>
 /// <param name="BaselineStage">The majority stage.</param>
-/// <param name="UserTurnsWithoutStage">User turns whose human acts map to no stage (not scored).</param>
+/// <param name="UserTurnsWithoutStage">User turns of annotated conversations whose acts map to no stage (not scored).</param>
 /// <param name="Failures">Turns the instrument failed to label (not scored).</param>
 /// <param name="FailureExamples">Up to 5 failure messages with their place.</param>
 /// <param name="Resamples">Bootstrap resamples.</param>
@@ -100,7 +102,31 @@ public sealed record ValidationReport(
     int Failures,
     IReadOnlyList<string> FailureExamples,
     int Resamples,
-    int Seed);
+    int Seed)
+{
+    private static readonly JsonSerializerOptions JsonOptions = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        WriteIndented = true,
+        Converters = { new NaNAsNullConverter() },
+    };
+
+    /// <summary>The report as JSON (snake_case fields: <c>n</c>, <c>accuracy</c>, <c>kappa_quadratic</c>,
+    /// <c>krippendorff_alpha_ordinal</c>, <c>ci</c>, <c>confusion</c>, <c>per_stage</c>, <c>baseline</c>, ...); NaN is written as null.</summary>
+    public string ToJson() => JsonSerializer.Serialize(this, JsonOptions);
+
+    private sealed class NaNAsNullConverter : JsonConverter<double>
+    {
+        public override double Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options) =>
+            reader.TokenType == JsonTokenType.Null ? double.NaN : reader.GetDouble();
+
+        public override void Write(Utf8JsonWriter writer, double value, JsonSerializerOptions options)
+        {
+            if (double.IsFinite(value)) writer.WriteNumberValue(Math.Round(value, 6));
+            else writer.WriteNullValue();
+        }
+    }
+}
 
 /// <summary>Validates an instrument against human-labelled user turns (acts mapped to stages).</summary>
 public static class InstrumentValidation
@@ -119,12 +145,16 @@ public static class InstrumentValidation
         var items = new List<(Conversation C, int Turn, Stage Human)>();
         var without = 0;
         foreach (var c in corpus)
+        {
+            // Only conversations that carry the label set count their unmapped user turns (others were never annotated).
+            var annotated = c.Turns.Any(t => t.Annotations?.ContainsKey(mapping.StageLabelSet) == true);
             for (var i = 0; i < c.Turns.Length; i++)
             {
                 if (c.Turns[i].Role != Role.User) continue;
                 if (mapping.StageOfTurn(c, i) is { } s) items.Add((c, i, s));
-                else without++;
+                else if (annotated) without++;
             }
+        }
         if (items.Count == 0)
             throw new DfidException($"no user turn carries a '{mapping.StageLabelSet}' annotation that {mapping.Source} maps to a stage; " +
                 "validate needs a human-labelled corpus (e.g. PersuasionForGood with 300_dialog.csv) or pass --label-set/--mapping.", 1);

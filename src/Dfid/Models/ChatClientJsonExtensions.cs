@@ -42,7 +42,7 @@ public static class ChatClientJsonExtensions
             {
                 response = await client.GetResponseAsync(Prompt(conversation, schema, mode), Options(options, schema, schemaName, mode), cancellationToken);
             }
-            catch (ModelCallException ex) when (mode == JsonMode.Schema && ex.Kind == ModelFailureKind.BadRequest && !schemaFallbackUsed)
+            catch (ModelCallException ex) when (mode == JsonMode.Schema && ex.StatusCode == 400 && !schemaFallbackUsed)
             {
                 // The endpoint does not take json_schema (e.g. DeepSeek): ask with instructions instead, once.
                 schemaFallbackUsed = true;
@@ -52,14 +52,14 @@ public static class ChatClientJsonExtensions
             }
             catch (ModelCallException ex)
             {
-                return new JsonAnswer(null, JsonFailureKind.ModelError, ex.Message, raw, attempt, call);
+                return new JsonAnswer(null, JsonFailureKind.ModelError, ex.Message, raw, attempt, call) { Mode = mode };
             }
             var thisCall = ModelCall.FromResponse(response);
             call = call is null ? thisCall : thisCall is null ? call : call.Plus(thisCall);
             raw = response.Text;
             var truncated = response.FinishReason == ChatFinishReason.Length;
             (var value, error, failure) = Check(raw, validator);
-            if (value is { } ok) return new JsonAnswer(ok, null, null, raw, attempt, call);
+            if (value is { } ok) return new JsonAnswer(ok, null, null, raw, attempt, call) { Mode = mode };
             if (truncated)
             {
                 failure = JsonFailureKind.Truncated;
@@ -70,7 +70,7 @@ public static class ChatClientJsonExtensions
             conversation.Add(new ChatMessage(ChatRole.User,
                 $"Your answer is not valid: {error}\nReply again with only the corrected JSON value, matching the schema, and nothing else."));
         }
-        return new JsonAnswer(null, failure, error, raw, 2, call);
+        return new JsonAnswer(null, failure, error, raw, 2, call) { Mode = mode };
     }
 
     /// <summary>Parses and validates one answer: JSON text, optionally inside a Markdown code fence or after a short preamble.</summary>

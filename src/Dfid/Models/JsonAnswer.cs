@@ -33,6 +33,9 @@ public sealed record JsonAnswer(
     int Attempts,
     ModelCall? Call)
 {
+    /// <summary>How the last answer was asked for: <see cref="JsonMode.Schema"/>, or <see cref="JsonMode.Prompt"/> (configured, or after the endpoint rejected schema mode).</summary>
+    public JsonMode Mode { get; init; }
+
     /// <summary>Whether <see cref="Value"/> holds a schema-valid answer.</summary>
     public bool IsSuccess => Failure is null && Value is not null;
 

@@ -21,7 +21,7 @@ public sealed class ModelHost : IDisposable
 {
     private readonly ConcurrentDictionary<string, Lazy<IChatClient>> _clients = new(StringComparer.Ordinal);
     private readonly ConcurrentDictionary<string, RequestLimiter> _limiters = new(StringComparer.Ordinal);
-    private readonly ConcurrentBag<IDisposable> _owned = [];
+    private readonly ConcurrentDictionary<string, Lazy<LlamaChatClient>> _locals = new(StringComparer.Ordinal);
     private readonly SemaphoreSlim _concurrency;
     private readonly ResponseCache? _cache;
     private readonly BudgetGuard _budget;
@@ -96,7 +96,7 @@ public sealed class ModelHost : IDisposable
     public void Dispose()
     {
         foreach (var c in _clients.Values.Where(l => l.IsValueCreated)) c.Value.Dispose();
-        while (_owned.TryTake(out var d)) d.Dispose();
+        foreach (var l in _locals.Values.Where(l => l.IsValueCreated)) l.Value.Dispose();
         _concurrency.Dispose();
     }
 
@@ -108,17 +108,39 @@ public sealed class ModelHost : IDisposable
         var limiter = _limiters.GetOrAdd(spec.Id, _ => new RequestLimiter(Options.RequestsPerMinute, Options.TokensPerMinute, _clock));
         var builder = provider.AsBuilder()
             .Use(inner => new UsageChatClient(inner, spec, price, Usage, _clock))
-            .ConfigureOptions(o =>
-            {
-                o.Temperature ??= (float?)spec.Temperature;
-                o.TopP ??= (float?)spec.TopP;
-                o.MaxOutputTokens ??= spec.MaxTokens;
-                o.Seed ??= spec.Seed;
-            });
+            .ConfigureOptions(o => ApplySpec(spec, o));
         if (_cache is not null) builder.Use(inner => new ResponseCacheChatClient(inner, _cache, spec, Usage));
         if (_budget.Active) builder.Use(inner => new BudgetChatClient(inner, _budget, spec, price));
         builder.Use(inner => new ResilientChatClient(inner, spec.Id, Options, _concurrency, limiter, _clock, _randomizer, Usage));
         return builder.Build();
+    }
+
+    /// <summary>The key of the sample index in <see cref="ChatOptions.AdditionalProperties"/>.</summary>
+    public const string SampleKey = "dfid.sample";
+
+    /// <summary>
+    /// Fills unset options from the spec. With a sample index, the seed becomes seed + index (gguf: 42 + index when no
+    /// seed is given), so repeated samples differ from each other yet each is reproducible.
+    /// </summary>
+    internal static void ApplySpec(ModelSpec spec, ChatOptions o)
+    {
+        o.Temperature ??= (float?)spec.Temperature;
+        o.TopP ??= (float?)spec.TopP;
+        o.MaxOutputTokens ??= spec.MaxTokens;
+        o.Seed ??= spec.Seed;
+        if (o.AdditionalProperties?.TryGetValue(SampleKey, out var v) == true && v is int or long && Convert.ToInt64(v, System.Globalization.CultureInfo.InvariantCulture) is var sample and not 0)
+        {
+            var baseSeed = o.Seed ?? (spec.Provider == ModelProvider.Gguf ? 42L : null);
+            if (baseSeed is { } b) o.Seed = unchecked(b + sample);
+        }
+    }
+
+    /// <summary>A shared local model behind the layers: disposing the layered client must not unload it.</summary>
+    private sealed class NonOwningChatClient(IChatClient inner) : DelegatingChatClient(inner)
+    {
+        protected override void Dispose(bool disposing)
+        {
+        }
     }
 
     private IChatClient CreateProvider(ModelSpec spec)
@@ -138,7 +160,19 @@ public sealed class ModelHost : IDisposable
                     : new AnthropicClient { ApiKey = key, MaxRetries = 0, Timeout = networkTimeout, BaseUrl = endpoint.ToString().TrimEnd('/') };
                 return anthropic.AsIChatClient(spec.Model, spec.MaxTokens ?? 1024);
             default:
-                throw new DfidException($"model {spec.Id}: local gguf models are not available in this build.", 2);
+                var path = GgufModels.ResolvePath(spec.Model, _environment);
+                // One loaded model per file and context size, shared by specs that differ only in sampling options.
+                var localKey = $"{path}|{spec.ContextSize}|{spec.Threads}";
+                try
+                {
+                    var local = _locals.GetOrAdd(localKey, _ => new Lazy<LlamaChatClient>(() => new LlamaChatClient(path, spec.ContextSize, spec.Threads))).Value;
+                    return new NonOwningChatClient(local);
+                }
+                catch (DfidException)
+                {
+                    _locals.TryRemove(localKey, out _);
+                    throw;
+                }
         }
     }
 }

@@ -26,6 +26,11 @@ internal sealed class UsageChatClient(IChatClient inner, ModelSpec spec, ModelPr
         var props = response.AdditionalProperties ??= [];
         var hit = props.TryGetValue(ResponseCacheChatClient.HitKey, out var h) && h is true;
         var attempts = props.TryGetValue(ResilientChatClient.AttemptsKey, out var a) && a is int n ? n : hit ? 0 : 1;
+        if (props.TryGetValue(LlamaChatClient.PromptRequestedKey, out var req) && req is long requested
+            && props.TryGetValue(LlamaChatClient.PromptEvaluatedKey, out var ev) && ev is long evaluated)
+            meter.RecordLocalPrompt(requested, evaluated);
+        props.Remove(LlamaChatClient.PromptRequestedKey);
+        props.Remove(LlamaChatClient.PromptEvaluatedKey);
         props.Remove(ResponseCacheChatClient.HitKey);
         props.Remove(ResilientChatClient.AttemptsKey);
         long? prompt = response.Usage?.InputTokenCount, completion = response.Usage?.OutputTokenCount;

@@ -1,5 +1,6 @@
 using System.Globalization;
 using System.Text;
+using System.Text.Json.Serialization;
 
 namespace Dfid.Models;
 
@@ -24,8 +25,8 @@ public sealed record UsageReport(
     long CacheMisses,
     long PromptTokens,
     long CompletionTokens,
-    double LatencyP50Ms,
-    double LatencyP95Ms,
+    [property: JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)] double LatencyP50Ms,
+    [property: JsonNumberHandling(JsonNumberHandling.AllowNamedFloatingPointLiterals)] double LatencyP95Ms,
     IReadOnlyDictionary<string, long> FailuresByKind,
     decimal? CostUsd,
     IReadOnlyList<string> UnpricedModels,

@@ -121,6 +121,8 @@ public class DecisionFidelityAnalysisTests
         Assert.Null(h.CohensD.Value);
         Assert.Equal(1, h.NNotConverted);
         Assert.Equal(2, h.NConverted);
+        Assert.Equal(3, h.NProbes);
+        Assert.Equal(3, h.ConversationsExcluded); // c2, c4, c5 have no full-context label
     }
 
     [Fact]

@@ -121,4 +121,28 @@ public class CorpusFileTests
         Assert.EndsWith("\n", text);
         Assert.Single(text.Split('\n', StringSplitOptions.RemoveEmptyEntries));
     }
+
+    [Fact]
+    public void ReadLines_ManyBatches_KeepsOrderLineNumbersAndCrossBatchDuplicates()
+    {
+        // More lines than one parallel batch holds, blank lines in between, faults far apart.
+        var sb = new StringBuilder();
+        const string good = "{{\"id\":\"{0}\",\"turns\":[{{\"role\":\"user\",\"text\":\"t{0}\"}}],\"outcome\":{{\"converted\":false,\"verified\":true}},\"profile\":{{}},\"source\":{{\"dataset\":\"d\"}},\"meta\":{{}}}}";
+        for (var i = 1; i <= 1000; i++)
+        {
+            if (i % 97 == 0) sb.Append('\n'); // blank line: skipped but counted
+            sb.Append(i switch { 450 => "{broken", 800 => string.Format(System.Globalization.CultureInfo.InvariantCulture, good, "id-3"), _ => string.Format(System.Globalization.CultureInfo.InvariantCulture, good, "id-" + i) }).Append('\n');
+        }
+
+        var lines = CorpusFile.ReadLines(new MemoryStream(Encoding.UTF8.GetBytes(sb.ToString())), "big.jsonl").ToList();
+
+        Assert.Equal(1000, lines.Count);
+        Assert.Equal(Enumerable.Range(1, 1000).Select(i => "id-" + i).Where(id => id is not ("id-450" or "id-800")),
+            lines.Where(l => l.IsValid).Select(l => l.Conversation!.Id));
+        var bad = lines.Where(l => !l.IsValid).ToList();
+        Assert.Equal([450 + 450 / 97, 800 + 800 / 97], bad.Select(l => l.Line));
+        Assert.Contains("bad JSON", bad[0].Problems[0].Reason);
+        Assert.Contains("duplicate id \"id-3\" (first used on line 3)", bad[1].Problems[0].Reason);
+        Assert.True(lines.Select(l => l.Line).SequenceEqual(lines.Select(l => l.Line).Order()));
+    }
 }

@@ -103,6 +103,7 @@ public sealed class StrictJsonTests
         var answer = await host.GetClient(Spec(server)).GetJsonAsync(Ask, StateSchema, "decision_state");
 
         Assert.True(answer.IsSuccess);
+        Assert.Equal(JsonMode.Prompt, answer.Mode);
         Assert.Equal(2, server.RequestCount);
         Assert.Contains("JSON Schema", server.Requests[1].Messages[0].Text, StringComparison.Ordinal);
     }

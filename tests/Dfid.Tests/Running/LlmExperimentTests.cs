@@ -119,6 +119,8 @@ public partial class LlmExperimentTests
         var personaManifest = manifest.Components.Single(c => c.Name == "persona");
         Assert.Equal(PromptText.Sha256(personaManifest.Prompts["persona"]), personaManifest.PromptSha256["persona"]);
         Assert.Contains("{profile}", personaManifest.Prompts["persona"], StringComparison.Ordinal);
-        Assert.Equal(2 * probes.Count, manifest.Usage!.ModelCalls - rows.Count(r => r.Condition != "replay") * 0 - 0 - (manifest.Usage.ModelCalls - 2 * probes.Count));
+        // Model answers are the persona and instructed turns; the learned instrument and labeller call no model.
+        Assert.Equal(2 * probes.Count, manifest.Usage!.ModelCalls);
+        Assert.Equal(2L * probes.Count * (40 + 8), manifest.Usage.PromptTokens + manifest.Usage.CompletionTokens);
     }
 }

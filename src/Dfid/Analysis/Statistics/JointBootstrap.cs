@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.InteropServices;
 
 namespace Dfid.Analysis.Statistics;
 
@@ -80,7 +81,8 @@ internal static class JointBootstrap
 
         public int Width { get; }
 
-        // acc = [sum (Width) | sum of squares (Width) | count (Width)], all shifted.
+        // acc = [sum (Width) | sum of squares (Width) | count (Width)], all shifted. Accumulators live in locals
+        // (one, two or three vectors cover up to 12 endpoints on AVX2) so the loop carries no memory dependency.
         public void Accumulate(double[] acc, ref Xoshiro256 state)
         {
             Array.Clear(acc);
@@ -88,30 +90,64 @@ internal static class JointBootstrap
             var rng = state;
             var lanes = Vector<double>.Count;
             var vectors = Width / lanes;
-            var values = _values;
-            var weights = _weights;
+            ref var values = ref MemoryMarshal.GetArrayDataReference(_values);
+            ref var weights = ref MemoryMarshal.GetArrayDataReference(_weights);
             var un = (uint)_n;
-            Span<Vector<double>> s = stackalloc Vector<double>[vectors];
-            Span<Vector<double>> ss = stackalloc Vector<double>[vectors];
-            Span<Vector<double>> c = stackalloc Vector<double>[vectors];
-            for (var i = 0; i < _n; i++)
+            var width = (nuint)Width;
+            var l = (nuint)lanes;
+            Vector<double> s0 = default, s1 = default, s2 = default, q0 = default, q1 = default, q2 = default, c0 = default, c1 = default, c2 = default;
+            if (vectors <= 3)
             {
-                var row = (int)rng.NextBelow(un) * Width;
-                for (var v = 0; v < vectors; v++)
+                for (var i = 0; i < _n; i++)
                 {
-                    var x = new Vector<double>(values, row + v * lanes);
-                    s[v] += x;
-                    ss[v] += x * x;
-                    c[v] += new Vector<double>(weights, row + v * lanes);
+                    var row = rng.NextBelow(un) * width;
+                    var x = Vector.LoadUnsafe(ref values, row);
+                    s0 += x;
+                    q0 += x * x;
+                    c0 += Vector.LoadUnsafe(ref weights, row);
+                    if (vectors > 1)
+                    {
+                        x = Vector.LoadUnsafe(ref values, row + l);
+                        s1 += x;
+                        q1 += x * x;
+                        c1 += Vector.LoadUnsafe(ref weights, row + l);
+                    }
+                    if (vectors > 2)
+                    {
+                        x = Vector.LoadUnsafe(ref values, row + 2 * l);
+                        s2 += x;
+                        q2 += x * x;
+                        c2 += Vector.LoadUnsafe(ref weights, row + 2 * l);
+                    }
+                }
+                Store(acc, 0, s0, q0, c0);
+                if (vectors > 1) Store(acc, 1, s1, q1, c1);
+                if (vectors > 2) Store(acc, 2, s2, q2, c2);
+            }
+            else
+            {
+                // Many endpoints (many positions): plain scalar loop.
+                for (var i = 0; i < _n; i++)
+                {
+                    var row = (int)rng.NextBelow(un) * Width;
+                    for (var e = 0; e < Width; e++)
+                    {
+                        var x = _values[row + e];
+                        acc[e] += x;
+                        acc[Width + e] += x * x;
+                        acc[2 * Width + e] += _weights[row + e];
+                    }
                 }
             }
             state = rng;
-            for (var v = 0; v < vectors; v++)
-            {
-                s[v].CopyTo(acc, v * lanes);
-                ss[v].CopyTo(acc, Width + v * lanes);
-                c[v].CopyTo(acc, 2 * Width + v * lanes);
-            }
+        }
+
+        private void Store(double[] acc, int v, Vector<double> s, Vector<double> q, Vector<double> c)
+        {
+            var lanes = Vector<double>.Count;
+            s.CopyTo(acc, v * lanes);
+            q.CopyTo(acc, Width + v * lanes);
+            c.CopyTo(acc, 2 * Width + v * lanes);
         }
 
         public (double Mean, double SumSq, int Count) Moments(double[] acc, int e)

@@ -116,15 +116,15 @@ public sealed class PersuasionForGoodImporter : ICorpusImporter
             }
 
             var donation = persuadee.Donation;
-            var meta = ImmutableSortedDictionary.CreateBuilder<string, JsonElement>(StringComparer.Ordinal);
-            meta["annotated"] = CorpusMeta.Flag(annotated);
-            meta["donation_above_task_payment"] = CorpusMeta.Flag(donation > TaskPayment);
-            meta["persuadee_id"] = CorpusMeta.Text(persuadee.UserId);
-            if (who.Persuader is { } persuader) meta["persuader_id"] = CorpusMeta.Text(persuader.UserId);
-            if (intended.TryGetValue(id, out var b5)) meta["intended_donation"] = CorpusMeta.Number(b5);
+            var meta = new JsonMapBuilder()
+                .Add("annotated", annotated)
+                .Add("donation_above_task_payment", donation > TaskPayment)
+                .Add("persuadee_id", persuadee.UserId);
+            if (who.Persuader is { } persuader) meta.Add("persuader_id", persuader.UserId);
+            if (intended.TryGetValue(id, out var b5)) meta.Add("intended_donation", b5);
             if (persuadee.Profile.Count == 0)
             {
-                meta["profile_missing"] = CorpusMeta.Flag(true);
+                meta.Add("profile_missing", true);
                 noProfile.Add(id);
             }
             if (donation > TaskPayment) aboveTaskPayment++;
@@ -179,12 +179,13 @@ public sealed class PersuasionForGoodImporter : ICorpusImporter
                 collector.Problem(info.Name, r.Line, $"B6 (actual donation) must be a non-negative number, not \"{r.Fields[cDonation]}\"");
                 continue;
             }
-            var profile = ImmutableSortedDictionary.CreateBuilder<string, JsonElement>(StringComparer.Ordinal);
+            var profile = new JsonMapBuilder();
             foreach (var (h, i) in profileColumns)
             {
                 var raw = r.Fields[i].Trim();
                 if (raw.Length == 0) continue; // unknown, not an empty string
-                profile[h[..^2]] = TryDouble(raw, out var number) ? CorpusMeta.Number(number) : CorpusMeta.Text(raw);
+                if (TryDouble(raw, out var number)) profile.Add(h[..^2], number);
+                else profile.Add(h[..^2], raw);
             }
             var id = r.Fields[cId];
             if (!result.TryGetValue(id, out var pair)) result[id] = pair = new Pair { Line = r.Line };

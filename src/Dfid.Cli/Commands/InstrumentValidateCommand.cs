@@ -1,0 +1,68 @@
+using System.ComponentModel;
+using System.Globalization;
+using Dfid.Instrument;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Dfid.Cli.Commands;
+
+/// <summary><c>dfid instrument validate</c>: agreement of an instrument with human stage labels.</summary>
+internal sealed class InstrumentValidateCommand(IAnsiConsole console) : AsyncCommand<InstrumentValidateCommand.Settings>
+{
+    public sealed class Settings : InstrumentSettings
+    {
+        [CommandOption("--resamples <N>")]
+        [Description("Bootstrap resamples of conversations for the 95% CIs (default 2000).")]
+        public int Resamples { get; init; } = 2000;
+
+        [CommandOption("--seed <N>")]
+        [Description("Bootstrap seed (default 20261126).")]
+        public int Seed { get; init; } = 20261126;
+
+        [CommandOption("--json")]
+        [Description("Print the report as JSON on stdout.")]
+        public bool Json { get; init; }
+
+        public override ValidationResult Validate() =>
+            Resamples < 1 ? ValidationResult.Error("--resamples must be >= 1") : base.Validate();
+    }
+
+    public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        using var session = await InstrumentSession.OpenAsync(settings, cancellationToken);
+        var options = session.ValidationOptions(settings);
+        options.Resamples = settings.Resamples;
+        options.Seed = settings.Seed;
+        var report = await InstrumentValidation.RunAsync(session.Corpus, session.Instrument, session.Mapping, options, cancellationToken);
+        if (settings.Json) console.Profile.Out.Writer.WriteLine(report.ToJson());
+        else Render(report);
+        if (report.Failures > 0)
+        {
+            Console.Error.WriteLine($"warning: the instrument failed on {report.Failures} turn(s), left out of the figures; e.g. {report.FailureExamples[0]}");
+            return 1;
+        }
+        return 0;
+    }
+
+    private void Render(ValidationReport r)
+    {
+        static string F(double v) => double.IsFinite(v) ? v.ToString("0.000", CultureInfo.InvariantCulture) : "–";
+        static string Ci(double[] ci) => Markup.Escape($"[{F(ci[0])}, {F(ci[1])}]");
+        var t = new Table().Title(Markup.Escape($"{r.Instrument} vs human '{r.LabelSet}' stages ({(r.OutOfFold ? "out-of-fold" : "held-out model")}; {r.Conversations} conversations)"))
+            .AddColumn("").AddColumn(new TableColumn("instrument").RightAligned()).AddColumn(new TableColumn("95% CI").RightAligned())
+            .AddColumn(new TableColumn($"baseline ({r.BaselineStage})").RightAligned());
+        t.AddRow("n", r.N.ToString(CultureInfo.InvariantCulture), "", r.Baseline.N.ToString(CultureInfo.InvariantCulture));
+        t.AddRow("accuracy", F(r.Accuracy), Ci(r.Ci.Accuracy), F(r.Baseline.Accuracy));
+        t.AddRow("kappa (quadratic)", F(r.KappaQuadratic), Ci(r.Ci.KappaQuadratic), F(r.Baseline.KappaQuadratic));
+        t.AddRow("alpha (ordinal)", F(r.KrippendorffAlphaOrdinal), Ci(r.Ci.KrippendorffAlphaOrdinal), F(r.Baseline.KrippendorffAlphaOrdinal));
+        console.Write(t);
+        var names = StateNames.All<Stage>();
+        var c = new Table().Title("confusion (rows human, columns instrument)").AddColumn("");
+        foreach (var n in names) c.AddColumn(new TableColumn(n).RightAligned());
+        c.AddColumn(new TableColumn("precision").RightAligned()).AddColumn(new TableColumn("recall").RightAligned());
+        for (var i = 0; i < names.Count; i++)
+            c.AddRow([names[i], .. r.Confusion[i].Select(v => v.ToString(CultureInfo.InvariantCulture)), F(r.PerStage[i].Precision), F(r.PerStage[i].Recall)]);
+        console.Write(c);
+        console.MarkupLine(Markup.Escape($"user turns without a mapped stage (not scored): {r.UserTurnsWithoutStage}; failures: {r.Failures}"));
+    }
+}

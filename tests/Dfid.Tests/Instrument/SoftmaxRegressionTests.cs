@@ -1,0 +1,82 @@
+using Dfid.Embeddings;
+using Dfid.Instrument.Learned;
+
+namespace Dfid.Tests.Instrument;
+
+public sealed class SoftmaxRegressionTests
+{
+    [Fact]
+    public void Train_SeparableClusters_ClassifiesTrainingData()
+    {
+        var rng = new Random(3);
+        var x = new List<float[]>();
+        var y = new List<int>();
+        for (var c = 0; c < 3; c++)
+            for (var i = 0; i < 40; i++)
+            {
+                var v = new float[4];
+                v[c] = 2f;
+                for (var j = 0; j < 4; j++) v[j] += (float)(rng.NextDouble() - 0.5);
+                x.Add(v);
+                y.Add(c);
+            }
+        var w = SoftmaxRegression.Train(x, [.. y], 3, 1e-3, 200);
+        var p = new double[3];
+        var correct = 0;
+        for (var i = 0; i < x.Count; i++)
+        {
+            SoftmaxRegression.Probabilities(w, x[i], 3, p);
+            if (Array.IndexOf(p, p.Max()) == y[i]) correct++;
+            Assert.Equal(1.0, p.Sum(), 1e-9);
+        }
+        Assert.Equal(x.Count, correct);
+        // Deterministic: the same data gives the same weights.
+        Assert.Equal(w, SoftmaxRegression.Train(x, [.. y], 3, 1e-3, 200));
+    }
+
+    [Fact]
+    public void Train_StrongPenalty_ShrinksTowardPriors()
+    {
+        // With a huge L2 the weights vanish and only the biases remain: probabilities = class shares (3:1).
+        var x = new List<float[]> { new[] { 1f, 0f }, new[] { 0.9f, 0.1f }, new[] { 0.8f, 0.2f }, new[] { 0f, 1f } };
+        var w = SoftmaxRegression.Train(x, [0, 0, 0, 1], 2, 1e6, 500);
+        var p = new double[2];
+        SoftmaxRegression.Probabilities(w, x[3], 2, p);
+        Assert.Equal(0.75, p[0], 1e-3);
+    }
+
+    [Fact]
+    public void CachingEmbedder_PersistsVectors_AndOnlyEmbedsMissingTexts()
+    {
+        var path = Path.Combine(TestData.TempDir(), "emb.sqlite");
+        var inner = new CountingEmbedder();
+        float[][] first;
+        using (var cache = new CachingTextEmbedder(inner, path))
+        {
+            first = cache.Embed(["a", "bb", "a"]);
+            Assert.Equal(2, inner.Embedded); // "a" once
+            Assert.Same(first[0], first[2]);
+        }
+        var again = new CountingEmbedder();
+        using (var cache = new CachingTextEmbedder(again, path))
+        {
+            var second = cache.Embed(["bb", "a", "ccc"]);
+            Assert.Equal(1, again.Embedded); // only "ccc"
+            Assert.Equal(first[1], second[0]);
+            Assert.Equal(first[0], second[1]);
+        }
+    }
+
+    private sealed class CountingEmbedder : ITextEmbedder
+    {
+        public int Embedded { get; private set; }
+
+        public int Dimensions => 3;
+
+        public float[][] Embed(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
+        {
+            Embedded += texts.Count;
+            return texts.Select(t => new[] { t.Length, t[0] / 100f, 1f }).ToArray();
+        }
+    }
+}
