@@ -152,7 +152,7 @@ public static class CorpusFile
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full);
         if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        var temp = full + "." + Environment.ProcessId + ".tmp";
+        var temp = $"{full}.{Environment.ProcessId}-{Guid.NewGuid():N}.tmp";
         var count = 0;
         try
         {
