@@ -2,6 +2,8 @@ using System.ClientModel;
 using System.ClientModel.Primitives;
 using System.Collections.Concurrent;
 using Anthropic;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.AI;
 using OpenAI;
 
@@ -60,6 +62,9 @@ public sealed class ModelHost : IDisposable
         Prices = options.Prices ?? PriceTable.Default;
     }
 
+    /// <summary>Receives retry and failure warnings (never prompts or answers). <value>The default value discards them.</value></summary>
+    public ILogger Logger { get; init; } = NullLogger.Instance;
+
     /// <summary>The settings this host was built with.</summary>
     public ModelLayerOptions Options { get; }
 
@@ -111,7 +116,7 @@ public sealed class ModelHost : IDisposable
             .ConfigureOptions(o => ApplySpec(spec, o));
         if (_cache is not null) builder.Use(inner => new ResponseCacheChatClient(inner, _cache, spec, Usage));
         if (_budget.Active) builder.Use(inner => new BudgetChatClient(inner, _budget, spec, price));
-        builder.Use(inner => new ResilientChatClient(inner, spec.Id, Options, _concurrency, limiter, _clock, _randomizer, Usage));
+        builder.Use(inner => new ResilientChatClient(inner, spec.Id, Options, _concurrency, limiter, _clock, _randomizer, Usage, Logger));
         return builder.Build();
     }
 
@@ -155,9 +160,11 @@ public sealed class ModelHost : IDisposable
                 if (endpoint is not null) openAiOptions.Endpoint = endpoint;
                 return new OpenAI.Chat.ChatClient(spec.Model, new ApiKeyCredential(key), openAiOptions).AsIChatClient();
             case ModelProvider.Anthropic:
+                // Its exceptions carry no headers: a handler reads Retry-After for the retry layer.
+                var http = new HttpClient(new RetryAfterCapture()) { Timeout = networkTimeout };
                 var anthropic = endpoint is null
-                    ? new AnthropicClient { ApiKey = key, MaxRetries = 0, Timeout = networkTimeout }
-                    : new AnthropicClient { ApiKey = key, MaxRetries = 0, Timeout = networkTimeout, BaseUrl = endpoint.ToString().TrimEnd('/') };
+                    ? new AnthropicClient { ApiKey = key, MaxRetries = 0, Timeout = networkTimeout, HttpClient = http }
+                    : new AnthropicClient { ApiKey = key, MaxRetries = 0, Timeout = networkTimeout, HttpClient = http, BaseUrl = endpoint.ToString().TrimEnd('/') };
                 return anthropic.AsIChatClient(spec.Model, spec.MaxTokens ?? 1024);
             default:
                 var path = GgufModels.ResolvePath(spec.Model, _environment);

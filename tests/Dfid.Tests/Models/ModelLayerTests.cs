@@ -152,6 +152,30 @@ public sealed class ModelLayerTests
     }
 
     [Fact]
+    public async Task Budget_ConcurrentCalls_NeverOvershootTheCap()
+    {
+        await using var server = LoopbackOpenAiServer.Start(_ => ScriptedReply.Text("ok").After(TimeSpan.FromMilliseconds(30)));
+        using var host = Host(new ModelLayerOptions { MaxCalls = 5, MaxConcurrency = 16 });
+        var client = host.GetClient(Spec(server));
+
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 20).Select(async i =>
+        {
+            try
+            {
+                await client.GetResponseAsync(Ask("q" + i));
+                return "ok";
+            }
+            catch (BudgetExhaustedException)
+            {
+                return "stopped";
+            }
+        }));
+
+        Assert.Equal(5, outcomes.Count(o => o == "ok"));
+        Assert.Equal(5, server.RequestCount);
+    }
+
+    [Fact]
     public async Task Budget_MaxCost_RefusesTheCallThatCouldPassTheCap()
     {
         await using var server = LoopbackOpenAiServer.Start(_ => ScriptedReply.Text("ok", promptTokens: 20, completionTokens: 10));
