@@ -23,6 +23,10 @@ public sealed class LearnedInstrumentOptions
     /// <value>The default is 300.</value>
     public int MaxIterations { get; set; } = 300;
 
+    /// <summary>Weight training turns inversely to their class frequency, so rare stages count as much as common ones.</summary>
+    /// <value>The default is <c>false</c>.</value>
+    public bool BalanceClasses { get; set; }
+
     /// <summary>Retrain even when a model with the same training hash is cached.</summary>
     public bool ForceRetrain { get; set; }
 
