@@ -66,8 +66,13 @@ internal static class ReportFixture
         return rows;
     }
 
-    private static readonly Lazy<AnalysisResults> Cached = new(() => DecisionFidelityAnalysis.Analyze(Rows(),
-        new AnalysisOptions { Permutations = 2000, BootstrapResamples = 400, Seed = 11, ExampleCount = 4 }) with { Manifest = Manifest() });
+    private static readonly Lazy<AnalysisResults> Cached = new(Analyse);
+
+    private static AnalysisResults Analyse()
+    {
+        var options = new AnalysisOptions { Permutations = 2000, BootstrapResamples = 400, Seed = 11, ExampleCount = 4 };
+        return DecisionFidelityAnalysis.Analyze(Rows(), options) with { Manifest = Manifest() };
+    }
 
     /// <summary>The analysed fixture (with manifest), computed once per test run.</summary>
     public static AnalysisResults Results => Cached.Value;
