@@ -60,8 +60,13 @@ internal static class ReportBuilder
         var non = c.StratumBias.NotConverted;
         var conv = c.StratumBias.Converted;
         var stats = $"(Δ = {N.Signed(c.Delta.Value)} {N.Interval(c.Delta.CiLow, c.Delta.CiHigh)}, d = {N.Estimate(c.CohensD.Value)}, p = {N.PValue(c.PValue)}; n = {N.Count(c.NNotConverted)} non-converters, {N.Count(c.NConverted)} converters)";
-        string Depth(double? mean) => mean is null ? "at an unknown depth" : mean >= 0 ? $"{N.Estimate(mean)} stages deeper" : $"{N.Estimate(-mean)} stages shallower";
-        var shape = $"simulated non-converters sit {Depth(non.Mean)} in the funnel than the real ones, converters {Depth(conv.Mean)}";
+        string Depth(double? mean) => mean is null ? "at an unknown depth"
+            : N.Estimate(mean) == N.Estimate(0) ? "at the same depth as the real ones"
+            : mean > 0 ? $"{N.Estimate(mean)} stages deeper" : $"{N.Estimate(-mean)} stages shallower";
+        var nonDepth = Depth(non.Mean);
+        var shape = nonDepth.StartsWith("at ", StringComparison.Ordinal)
+            ? $"simulated non-converters sit {nonDepth} in the funnel, converters {Depth(conv.Mean)}"
+            : $"simulated non-converters sit {nonDepth} in the funnel than the real ones, converters {Depth(conv.Mean)}";
         return v switch
         {
             Verdict.DisengagementDeficit => $"disengagement deficit. {Cap(shape)}: the simulator does not walk away like real non-converters do {stats}.",
