@@ -56,15 +56,18 @@ public sealed class RunHarness : IHarness
         var experiment = ExperimentParser.Load(Path.Combine(dir, "experiment.yaml"));
         var settings = new RunSettings(Path.Combine(dir, "run"), CachePath: Path.Combine(dir, "cache"));
         using var factory = RunServices.CreateFactory(experiment, settings);
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var clock = Stopwatch.StartNew();
         var result = await ExperimentRun.RunAsync(experiment, settings, factory);
         var elapsed = clock.Elapsed.TotalSeconds;
+        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
         var calls = server.RequestCount;
         var ideal = calls * latency.TotalSeconds / concurrency;
         var ratio = elapsed / ideal;
         var inv = CultureInfo.InvariantCulture;
         Console.WriteLine(string.Create(inv, $"run: {result.Manifest.Conversations.Values.Sum()} conversations, {result.Manifest.ProbeCount} probes, 2 LLM conditions, {calls} model calls"));
         Console.WriteLine(string.Create(inv, $"latency {latencyMs} ms, concurrency {concurrency} (server saw at most {server.MaxConcurrentRequests} in flight)"));
+        Console.WriteLine(string.Create(inv, $"process CPU {cpu:0.00} s ({1000 * cpu / calls:0.00} ms per model call, client + loopback server + store); load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
         Console.WriteLine(string.Create(inv, $"wall {elapsed:0.00} s, ideal {ideal:0.00} s (calls x latency / concurrency), ratio {ratio:0.000} (target <= 1.25); outcome {result.Outcome.End}"));
         try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
         return result.Outcome.End == RunEnd.Completed && ratio <= 1.25 ? 0 : 1;
