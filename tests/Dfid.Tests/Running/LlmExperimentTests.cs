@@ -24,13 +24,12 @@ public partial class LlmExperimentTests
               persona: { kind: persona, model: "{{model}}", temperature: 0.7 }
               instructed: { kind: instructed, model: "{{model}}", temperature: 0.7 }
             instruments:
-              learned: { kind: learned }
               judge: { kind: llm, model: "{{model}}", temperature: 0 }
-            actions: { kind: learned }
+            actions: { kind: llm, model: "{{model}}", temperature: 0 }
             conditions:
               - { simulator: persona, instrument: judge }
               - { simulator: instructed, instrument: judge }
-              - { simulator: replay, instrument: learned }
+              - { simulator: replay, instrument: judge }
             {{extra}}
             """;
         var path = Path.Combine(dir, "experiment.yaml");
@@ -42,6 +41,7 @@ public partial class LlmExperimentTests
     internal static ScriptedReply Reply(RecordedRequest r)
     {
         var user = r.LastUserText;
+        if (IsActionLabeller(r)) return ScriptedReply.Text("""{"action":"pitch"}""", 200, 5);
         if (IsJudge(r))
         {
             var labelled = LabelledTurn(user);
@@ -57,6 +57,9 @@ public partial class LlmExperimentTests
         var instructed = r.Messages.Any(m => m.Role == "system" && m.Text.Contains("not necessarily willing", StringComparison.Ordinal));
         return ScriptedReply.Text($"You: \"{(instructed ? "busy, no" : "sounds good, how do I donate")} after {last}\"", 40, 8);
     }
+
+    internal static bool IsActionLabeller(RecordedRequest r) =>
+        r.Messages.Any(m => m.Role == "system" && m.Text.Contains("You annotate what a", StringComparison.Ordinal));
 
     internal static bool IsJudge(RecordedRequest r) =>
         r.Messages.Any(m => m.Role == "system" && m.Text.Contains("annotate decision states", StringComparison.Ordinal));
@@ -95,13 +98,15 @@ public partial class LlmExperimentTests
         var conversations = store.ReadConversations();
         var probes = store.ReadProbes();
         Assert.Equal(6, conversations.Count);
-        // Two simulators, and the judge labels each real turn once plus each simulated turn.
-        Assert.Equal(2 * probes.Count, server.Requests.Count(r => !IsJudge(r)));
-        Assert.Equal(3 * probes.Count, server.Requests.Count(IsJudge));
+        // Two simulators; the judge labels each real turn once (shared by the three conditions) plus each simulated
+        // turn of the two LLM simulators and of replay; one action label per distinct agent turn before a probe.
+        Assert.Equal(2 * probes.Count, server.Requests.Count(r => !IsJudge(r) && !IsActionLabeller(r)));
+        Assert.Equal(4 * probes.Count, server.Requests.Count(IsJudge));
+        Assert.Equal(probes.Count, server.Requests.Count(IsActionLabeller));
 
         var license = PromptText.Fill(SimulatorPrompt.License(), new Dictionary<string, string> { ["decision"] = DomainWords.PersuasionForGood.Decision });
         var byProbe = new Dictionary<(string, int), (string? Persona, string? Instructed, string User)>();
-        foreach (var r in server.Requests.Where(r => !IsJudge(r)))
+        foreach (var r in server.Requests.Where(r => !IsJudge(r) && !IsActionLabeller(r)))
         {
             var system = r.Messages.Single(m => m.Role == "system").Text;
             var user = r.Messages.Single(m => m.Role == "user").Text;
@@ -150,15 +155,16 @@ public partial class LlmExperimentTests
         }
         Assert.Contains(rows, r => r.Condition == "persona" && r.Sim!.Stage != r.Real!.Stage);
         Assert.Contains(rows, r => r.HumanStage is not null);
-        Assert.Contains(rows, r => r.Action is not null);
+        Assert.All(rows, r => Assert.Equal(Dfid.Instrument.AgentAction.Pitch, r.Action));
 
         var manifest = store.ReadManifest()!;
         var personaManifest = manifest.Components.Single(c => c.Name == "persona");
         Assert.Equal(PromptText.Sha256(personaManifest.Prompts["persona"]), personaManifest.PromptSha256["persona"]);
         Assert.Contains("{profile}", personaManifest.Prompts["persona"], StringComparison.Ordinal);
-        // Model answers: the persona and instructed turns and the judge's labels; the learned parts call no model.
-        Assert.Equal(5 * probes.Count, manifest.Usage!.ModelCalls);
-        Assert.Equal(2L * probes.Count * (40 + 8) + 3L * probes.Count * (300 + 30), manifest.Usage.PromptTokens + manifest.Usage.CompletionTokens);
+        // Model answers: the persona and instructed turns, the judge's labels and the action labels.
+        Assert.Equal(7 * probes.Count, manifest.Usage!.ModelCalls);
+        Assert.Equal(2L * probes.Count * (40 + 8) + 4L * probes.Count * (300 + 30) + probes.Count * (200 + 5),
+            manifest.Usage.PromptTokens + manifest.Usage.CompletionTokens);
         Assert.Contains("annotate decision states", manifest.Components.Single(c => c.Name == "judge").Prompts["perceiver"], StringComparison.Ordinal);
     }
 }
