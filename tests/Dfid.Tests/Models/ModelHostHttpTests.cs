@@ -93,9 +93,9 @@ public sealed class ModelHostHttpTests
     {
         var clock = new FakeTimeProvider();
         await using var server = LoopbackOpenAiServer.Start(_ => ScriptedReply.Hang());
-        using var host = Host(new ModelLayerOptions { RequestTimeout = TimeSpan.FromSeconds(5), MaxRetries = 1, RetryBaseDelay = TimeSpan.FromSeconds(1) }, clock);
+        using var host = Host(new ModelLayerOptions { RequestTimeout = TimeSpan.FromSeconds(30), MaxRetries = 1, RetryBaseDelay = TimeSpan.FromSeconds(1) }, clock);
 
-        var ex = await Assert.ThrowsAsync<ModelCallException>(() => Drive(clock, host.GetClient(Spec(server)).GetResponseAsync(Hello)));
+        var ex = await Assert.ThrowsAsync<ModelCallException>(() => Drive(clock, host.GetClient(Spec(server)).GetResponseAsync(Hello), TimeSpan.FromMilliseconds(250)));
 
         Assert.Equal(ModelFailureKind.Timeout, ex.Kind);
         Assert.Equal(2, ex.Attempts);
