@@ -100,7 +100,7 @@ internal static class LearnedTrainer
         Add(TurnFeatures.Version);
         Add(target.ToString());
         Add(o.Mapping.Hash);
-        Add($"{o.Folds}|{o.L2:R}|{o.MaxIterations}" + (o.BalanceClasses ? "|balanced" : ""));
+        Add($"{o.Folds}|{o.L2:R}|{o.MaxIterations}" + (o.ClassWeightPower != 0 ? $"|w{o.ClassWeightPower:R}" : ""));
         Add($"{embedder.GetType().Name}|{embedder.Dimensions}");
         foreach (var e in examples.OrderBy(e => e.ConversationKey, StringComparer.Ordinal).ThenBy(e => e.TurnIndex))
         {
@@ -147,11 +147,11 @@ internal static class LearnedTrainer
         var labels = examples.Select(e => e.Label).ToArray();
         var foldOf = AssignFolds(examples.Select(e => e.ConversationKey), options.Folds);
         double[]? weights = null;
-        if (options.BalanceClasses)
+        if (options.ClassWeightPower != 0)
         {
             var freq = new int[classes.Length];
             foreach (var l in labels) freq[l]++;
-            weights = labels.Select(l => (double)labels.Length / (classes.Length * freq[l])).ToArray();
+            weights = labels.Select(l => Math.Pow((double)labels.Length / (classes.Length * freq[l]), options.ClassWeightPower)).ToArray();
         }
         var foldWeights = new double[options.Folds][];
         for (var k = 0; k < options.Folds; k++)
