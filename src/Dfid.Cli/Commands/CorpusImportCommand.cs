@@ -26,7 +26,7 @@ internal sealed class CorpusImportCommand(IAnsiConsole console) : AsyncCommand<C
         public string? Out { get; init; }
 
         [CommandOption("--outcomes <FILE>")]
-        [Description("csv format: outcomes CSV (conversation_id,converted[,value,verified,decided_at_turn]).")]
+        [Description("csv format: outcomes CSV (conversation_id,converted[[,value,verified,decided_at_turn]]).")]
         public string? Outcomes { get; init; }
 
         [CommandOption("--skip-invalid")]

@@ -21,8 +21,14 @@ public static class CorpusFile
     public static IEnumerable<CorpusLine> ReadLines(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
-        var stream = Open(path);
-        return ReadLines(stream, path);
+        if (!File.Exists(path)) Open(path).Dispose(); // throws the user-facing "not found" now, not at the first MoveNext
+        return OpenAndIterate(path);
+    }
+
+    // The file is opened when enumeration starts, so an enumerable that is never enumerated holds no handle.
+    private static IEnumerable<CorpusLine> OpenAndIterate(string path)
+    {
+        foreach (var line in Iterate(Open(path), path, new CorpusJson.ParseMode(false, null))) yield return line;
     }
 
     /// <summary>Streams a corpus from any stream (see <see cref="ReadLines(string)"/>); <paramref name="name"/> is used in problems.</summary>
@@ -152,7 +158,7 @@ public static class CorpusFile
         var full = Path.GetFullPath(path);
         var dir = Path.GetDirectoryName(full);
         if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        var temp = full + "." + Environment.ProcessId + ".tmp";
+        var temp = $"{full}.{Environment.ProcessId}-{Guid.NewGuid():N}.tmp";
         var count = 0;
         try
         {

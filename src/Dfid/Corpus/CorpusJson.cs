@@ -423,7 +423,7 @@ internal static class CorpusJson
             if (t.Annotations is { Count: > 0 } annotations)
             {
                 w.WriteStartObject("annotations");
-                foreach (var (k, v) in annotations) w.WriteString(k, v);
+                foreach (var (k, v) in Ordinal(annotations)) w.WriteString(k, v);
                 w.WriteEndObject();
             }
             w.WriteEndObject();
@@ -449,13 +449,18 @@ internal static class CorpusJson
     private static void WriteMap(Utf8JsonWriter w, string name, ImmutableSortedDictionary<string, JsonElement> map)
     {
         w.WriteStartObject(name);
-        foreach (var (k, v) in map)
+        foreach (var (k, v) in Ordinal(map))
         {
             w.WritePropertyName(k);
             v.WriteTo(w);
         }
         w.WriteEndObject();
     }
+
+    /// <summary>The map in ordinal key order (maps built by callers may use a culture-sensitive comparer), so the written
+    /// form is canonical whoever built the record.</summary>
+    private static IEnumerable<KeyValuePair<string, T>> Ordinal<T>(ImmutableSortedDictionary<string, T> map) =>
+        ReferenceEquals(map.KeyComparer, StringComparer.Ordinal) ? map : map.OrderBy(p => p.Key, StringComparer.Ordinal);
 
     /// <summary>Serialises one conversation to a JSON string (one line).</summary>
     public static string ToJson(Conversation c)

@@ -168,4 +168,16 @@ public class CorpusCommandTests
         Assert.Equal(47, json.GetProperty("conversations").GetInt32());
         Assert.Equal(47, json.GetProperty("converted").GetInt32());
     }
+
+    [Theory]
+    [InlineData("import")]
+    [InlineData("validate")]
+    [InlineData("stats")]
+    [InlineData("sample")]
+    public async Task Help_EveryVerb_Renders(string verb)
+    {
+        var (code, output) = await Run("corpus", verb, "--help");
+        Assert.Equal(0, code);
+        Assert.Contains("USAGE:", output);
+    }
 }

@@ -145,4 +145,18 @@ public class CorpusFileTests
         Assert.Contains("duplicate id \"id-3\" (first used on line 3)", bad[1].Problems[0].Reason);
         Assert.True(lines.Select(l => l.Line).SequenceEqual(lines.Select(l => l.Line).Order()));
     }
+
+    [Fact]
+    public void ToJsonLine_MapsBuiltWithAnyComparer_WrittenInOrdinalKeyOrder()
+    {
+        var culture = ImmutableSortedDictionary<string, JsonElement>.Empty
+            .Add("a", CorpusMeta.Number(1)).Add("B", CorpusMeta.Number(2)).Add("_x", CorpusMeta.Number(3));
+        var c = new Conversation("k", [new Turn(Role.User, "hi", null, ImmutableSortedDictionary<string, string>.Empty.Add("z", "1").Add("Y", "2"))],
+            new Outcome(null), culture, new CorpusSource("d"), culture);
+
+        var json = CorpusFile.ToJsonLine(c);
+
+        Assert.Contains("\"profile\":{\"B\":2,\"_x\":3,\"a\":1}", json);
+        Assert.Contains("\"annotations\":{\"Y\":\"2\",\"z\":\"1\"}", json);
+    }
 }

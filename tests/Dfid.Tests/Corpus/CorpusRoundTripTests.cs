@@ -100,6 +100,23 @@ public class CorpusRoundTripTests
         }
     }
 
+    [Theory]
+    [InlineData("persuasionforgood")]
+    [InlineData("salestalk-ja")]
+    public void ImportWriteRead_RealData_Identical(string format)
+    {
+        var folder = Path.Combine(TestData.Data, format);
+        var imported = CorpusImporters.Get(format).Import(new CorpusImportRequest(folder)).Conversations;
+        var path = Path.Combine(TestData.TempDir(), format + ".jsonl");
+
+        CorpusFile.Write(path, imported);
+        var read = CorpusFile.ReadAll(path);
+
+        Assert.Equal(imported.Count, read.Count);
+        for (var i = 0; i < read.Count; i++)
+            Assert.True(ConversationEquality.AreEqual(imported[i], read[i]), ConversationEquality.Describe(imported[i], read[i]));
+    }
+
     [Fact]
     public void ToJsonLineParseJsonLine_Generated_Identical()
     {
