@@ -49,7 +49,7 @@ internal class ModelsLayerSettings : CommandSettings
     public string? MaxCostUsd { get; init; }
 
     [CommandOption("--max-calls <N>")]
-    [Description("Stop before more than this many model requests (cache hits are free).")]
+    [Description("Stop before more than this many model calls reach the provider (cache hits are free).")]
     public int? MaxCalls { get; init; }
 
     /// <summary>The layer options these flags describe; values from an experiment file fill what the flags leave unset.</summary>

@@ -72,21 +72,20 @@ internal sealed class LlamaChatClient : IChatClient
 
     public async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
-        var sb = new StringBuilder();
-        ChatResponse? last = null;
+        var text = new StringBuilder();
+        ChatResponseUpdate? final = null;
         await foreach (var u in Generate(messages, options, cancellationToken))
         {
-            sb.Append(u.Text);
-            if (u.FinishReason is not null) last = new ChatResponse(new ChatMessage(ChatRole.Assistant, "")) { FinishReason = u.FinishReason, AdditionalProperties = u.AdditionalProperties, Usage = u.Contents.OfType<UsageContent>().FirstOrDefault()?.Details };
+            text.Append(u.Text);
+            if (u.FinishReason is not null) final = u;
         }
-        var response = new ChatResponse(new ChatMessage(ChatRole.Assistant, sb.ToString()))
+        return new ChatResponse(new ChatMessage(ChatRole.Assistant, text.ToString()))
         {
-            FinishReason = last?.FinishReason ?? ChatFinishReason.Stop,
-            Usage = last?.Usage,
-            AdditionalProperties = last?.AdditionalProperties,
+            FinishReason = final?.FinishReason ?? ChatFinishReason.Stop,
+            Usage = final?.Contents.OfType<UsageContent>().FirstOrDefault()?.Details,
+            AdditionalProperties = final?.AdditionalProperties,
             ModelId = Metadata.DefaultModelId,
         };
-        return response;
     }
 
     public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>

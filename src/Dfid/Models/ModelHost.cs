@@ -2,6 +2,8 @@ using System.ClientModel;
 using System.ClientModel.Primitives;
 using System.Collections.Concurrent;
 using Anthropic;
+using Microsoft.Extensions.Logging;
+using Microsoft.Extensions.Logging.Abstractions;
 using Microsoft.Extensions.AI;
 using OpenAI;
 
@@ -60,6 +62,9 @@ public sealed class ModelHost : IDisposable
         Prices = options.Prices ?? PriceTable.Default;
     }
 
+    /// <summary>Receives retry and failure warnings (never prompts or answers). <value>The default value discards them.</value></summary>
+    public ILogger Logger { get; init; } = NullLogger.Instance;
+
     /// <summary>The settings this host was built with.</summary>
     public ModelLayerOptions Options { get; }
 
@@ -103,15 +108,15 @@ public sealed class ModelHost : IDisposable
     // The one place where the layer order is decided.
     private IChatClient Build(ModelSpec spec)
     {
-        var provider = _providerOverride?.Invoke(spec) ?? CreateProvider(spec);
+        var (provider, endpoint) = _providerOverride is { } replace ? (replace(spec), spec.Id) : CreateProvider(spec);
         var price = Prices.Find(spec);
         var limiter = _limiters.GetOrAdd(spec.Id, _ => new RequestLimiter(Options.RequestsPerMinute, Options.TokensPerMinute, _clock));
         var builder = provider.AsBuilder()
             .Use(inner => new UsageChatClient(inner, spec, price, Usage, _clock))
             .ConfigureOptions(o => ApplySpec(spec, o));
-        if (_cache is not null) builder.Use(inner => new ResponseCacheChatClient(inner, _cache, spec, Usage));
+        if (_cache is not null) builder.Use(inner => new ResponseCacheChatClient(inner, _cache, spec, endpoint, Usage));
         if (_budget.Active) builder.Use(inner => new BudgetChatClient(inner, _budget, spec, price));
-        builder.Use(inner => new ResilientChatClient(inner, spec.Id, Options, _concurrency, limiter, _clock, _randomizer, Usage));
+        builder.Use(inner => new ResilientChatClient(inner, spec.Id, Options, _concurrency, limiter, _clock, _randomizer, Usage, Logger));
         return builder.Build();
     }
 
@@ -143,7 +148,8 @@ public sealed class ModelHost : IDisposable
         }
     }
 
-    private IChatClient CreateProvider(ModelSpec spec)
+    /// <summary>The provider client and the identity of what answers (resolved endpoint or model file) for the cache key.</summary>
+    private (IChatClient Client, string Endpoint) CreateProvider(ModelSpec spec)
     {
         var (key, endpoint) = ModelCredentials.Resolve(spec, _environment);
         // The SDKs' own retries are off: ours (with Retry-After, jitter and counting) are the only ones.
@@ -153,12 +159,14 @@ public sealed class ModelHost : IDisposable
             case ModelProvider.OpenAI:
                 var openAiOptions = new OpenAIClientOptions { RetryPolicy = new ClientRetryPolicy(0), NetworkTimeout = networkTimeout };
                 if (endpoint is not null) openAiOptions.Endpoint = endpoint;
-                return new OpenAI.Chat.ChatClient(spec.Model, new ApiKeyCredential(key), openAiOptions).AsIChatClient();
+                return (new OpenAI.Chat.ChatClient(spec.Model, new ApiKeyCredential(key), openAiOptions).AsIChatClient(), "openai " + (endpoint?.ToString() ?? "default"));
             case ModelProvider.Anthropic:
+                // Its exceptions carry no headers: a handler reads Retry-After for the retry layer.
+                var http = new HttpClient(new RetryAfterCapture()) { Timeout = networkTimeout };
                 var anthropic = endpoint is null
-                    ? new AnthropicClient { ApiKey = key, MaxRetries = 0, Timeout = networkTimeout }
-                    : new AnthropicClient { ApiKey = key, MaxRetries = 0, Timeout = networkTimeout, BaseUrl = endpoint.ToString().TrimEnd('/') };
-                return anthropic.AsIChatClient(spec.Model, spec.MaxTokens ?? 1024);
+                    ? new AnthropicClient { ApiKey = key, MaxRetries = 0, Timeout = networkTimeout, HttpClient = http }
+                    : new AnthropicClient { ApiKey = key, MaxRetries = 0, Timeout = networkTimeout, HttpClient = http, BaseUrl = endpoint.ToString().TrimEnd('/') };
+                return (anthropic.AsIChatClient(spec.Model, spec.MaxTokens ?? 1024), "anthropic " + (endpoint?.ToString() ?? "default"));
             default:
                 var path = GgufModels.ResolvePath(spec.Model, _environment);
                 // One loaded model per file and context size, shared by specs that differ only in sampling options.
@@ -166,7 +174,7 @@ public sealed class ModelHost : IDisposable
                 try
                 {
                     var local = _locals.GetOrAdd(localKey, _ => new Lazy<LlamaChatClient>(() => new LlamaChatClient(path, spec.ContextSize, spec.Threads))).Value;
-                    return new NonOwningChatClient(local);
+                    return (new NonOwningChatClient(local), $"gguf {path} {new FileInfo(path).Length}");
                 }
                 catch (DfidException)
                 {

@@ -34,7 +34,7 @@ public sealed class ModelLayerOptions
     /// <summary>Stop before the spent cost would exceed this many US dollars; null for no cap. <value>The default value is null.</value></summary>
     public decimal? MaxCostUsd { get; set; }
 
-    /// <summary>Stop before more than this many provider requests (cache hits are free); null for no cap. <value>The default value is null.</value></summary>
+    /// <summary>Stop before more than this many model calls reach the provider (retries of one call count once; cache hits are free); null for no cap. <value>The default value is null.</value></summary>
     public int? MaxCalls { get; set; }
 
     /// <summary>Completion tokens assumed for the budget check when a request sets no max_tokens. <value>The default value is 1024.</value></summary>

@@ -1,4 +1,5 @@
 using Microsoft.Extensions.AI;
+using Microsoft.Extensions.Logging;
 using Polly;
 using Polly.Retry;
 
@@ -19,10 +20,12 @@ internal sealed class ResilientChatClient : DelegatingChatClient
     private readonly TimeSpan _timeout;
     private readonly UsageMeter _meter;
     private readonly ResiliencePipeline _pipeline;
+    private readonly ILogger _logger;
 
     public ResilientChatClient(IChatClient inner, string model, ModelLayerOptions options, SemaphoreSlim concurrency,
-        RequestLimiter limiter, TimeProvider clock, Func<double> randomizer, UsageMeter meter) : base(inner)
+        RequestLimiter limiter, TimeProvider clock, Func<double> randomizer, UsageMeter meter, ILogger logger) : base(inner)
     {
+        _logger = logger;
         _model = model;
         _concurrency = concurrency;
         _limiter = limiter;
@@ -43,6 +46,12 @@ internal sealed class ResilientChatClient : DelegatingChatClient
                 DelayGenerator = args => ValueTask.FromResult(args.Outcome.Exception is AttemptFailedException { RetryAfter: { } ra }
                     ? (TimeSpan?)(ra > maxDelay ? maxDelay : ra)
                     : null),
+                OnRetry = args =>
+                {
+                    if (args.Outcome.Exception is AttemptFailedException f)
+                        ModelLog.RetryScheduled(_logger, _model, args.AttemptNumber + 1, f.Kind, f.Detail, args.RetryDelay.TotalMilliseconds);
+                    return default;
+                },
             })
             .Build();
     }
@@ -65,6 +74,7 @@ internal sealed class ResilientChatClient : DelegatingChatClient
         }
         catch (AttemptFailedException f)
         {
+            ModelLog.CallFailed(_logger, _model, attempts, f.Kind, f.Detail);
             throw new ModelCallException(_model, f.Kind, attempts, f.Status, f.Detail, f.InnerException);
         }
     }
@@ -92,6 +102,7 @@ internal sealed class ResilientChatClient : DelegatingChatClient
         {
             await _limiter.AcquireAsync(tokens, ct);
             _meter.RecordRequest();
+            var retryAfter = RetryAfterCapture.Begin();
             using var timeout = new CancellationTokenSource(_timeout, _clock);
             using var linked = CancellationTokenSource.CreateLinkedTokenSource(ct, timeout.Token);
             try
@@ -106,7 +117,10 @@ internal sealed class ResilientChatClient : DelegatingChatClient
             {
                 if (ex is OperationCanceledException && timeout.IsCancellationRequested)
                     throw new AttemptFailedException(ModelFailureKind.Timeout, null, null, $"no answer within {_timeout.TotalSeconds:0.#} s", ex);
-                throw FailureClassifier.Classify(ex);
+                var failure = FailureClassifier.Classify(ex);
+                throw failure.RetryAfter is null && retryAfter.Value is { } ra
+                    ? new AttemptFailedException(failure.Kind, failure.Status, ra, failure.Detail, failure.InnerException)
+                    : failure;
             }
         }
         finally { _concurrency.Release(); }

@@ -5,10 +5,11 @@ namespace Dfid.Models;
 
 /// <summary>
 /// Serves repeated requests from the <see cref="ResponseCache"/>. The key hashes <see cref="CacheVersion"/>, the spec
-/// id (provider, model, endpoint), the messages and every chat option, including the response format (schema) and the
+/// id (provider, model, endpoint), the resolved endpoint (so <c>OPENAI_BASE_URL</c> pointing elsewhere misses) or model
+/// file, the messages and every chat option, including the response format (schema) and the
 /// sample index in <c>ChatOptions.AdditionalProperties["dfid.sample"]</c>. Streaming requests pass through uncached.
 /// </summary>
-internal sealed class ResponseCacheChatClient(IChatClient inner, ResponseCache cache, ModelSpec spec, UsageMeter meter) : DelegatingChatClient(inner)
+internal sealed class ResponseCacheChatClient(IChatClient inner, ResponseCache cache, ModelSpec spec, string endpoint, UsageMeter meter) : DelegatingChatClient(inner)
 {
     /// <summary>Bump when the key or the stored shape changes, so old entries stop matching.</summary>
     public const string CacheVersion = "dfid-cache-v1";
@@ -17,7 +18,7 @@ internal sealed class ResponseCacheChatClient(IChatClient inner, ResponseCache c
     public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
     {
         var list = messages as IReadOnlyList<ChatMessage> ?? [.. messages];
-        var key = Key(spec, list, options);
+        var key = Key(spec, endpoint, list, options);
         if (cache.TryGet(key) is { } json && JsonSerializer.Deserialize<ChatResponse>(json, AIJsonUtilities.DefaultOptions) is { } cached)
         {
             (cached.AdditionalProperties ??= [])[HitKey] = true;
@@ -29,8 +30,8 @@ internal sealed class ResponseCacheChatClient(IChatClient inner, ResponseCache c
         return response;
     }
 
-    internal static string Key(ModelSpec spec, IReadOnlyList<ChatMessage> messages, ChatOptions? options) =>
-        AIJsonUtilities.HashDataToString([CacheVersion, spec.Id, messages, options], AIJsonUtilities.DefaultOptions);
+    internal static string Key(ModelSpec spec, string endpoint, IReadOnlyList<ChatMessage> messages, ChatOptions? options) =>
+        AIJsonUtilities.HashDataToString([CacheVersion, spec.Id, endpoint, messages, options], AIJsonUtilities.DefaultOptions);
 
     /// <summary>Our bookkeeping properties (sample index) must not reach the provider's request body.</summary>
     internal static ChatOptions? WithoutDfidProperties(ChatOptions? options)

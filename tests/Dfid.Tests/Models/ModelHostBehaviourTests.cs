@@ -111,3 +111,34 @@ public sealed class UsageReportTests
         Assert.Contains("\"CostUsd\":0", json, StringComparison.Ordinal);
     }
 }
+
+public sealed class ModelLogTests
+{
+    private sealed class ListLogger : Microsoft.Extensions.Logging.ILogger
+    {
+        public List<string> Lines { get; } = [];
+
+        public IDisposable? BeginScope<TState>(TState state) where TState : notnull => null;
+
+        public bool IsEnabled(Microsoft.Extensions.Logging.LogLevel logLevel) => true;
+
+        public void Log<TState>(Microsoft.Extensions.Logging.LogLevel logLevel, Microsoft.Extensions.Logging.EventId eventId, TState state, Exception? exception, Func<TState, Exception?, string> formatter)
+        {
+            lock (Lines) Lines.Add(formatter(state, exception));
+        }
+    }
+
+    [Fact]
+    public async Task ModelHost_Retry_LoggedWithoutPromptText()
+    {
+        await using var server = LoopbackOpenAiServer.Start(r => r.Index == 0 ? ScriptedReply.Error(503, "busy") : ScriptedReply.Text("fine"));
+        var logger = new ListLogger();
+        using var host = new ModelHost(new ModelLayerOptions { RetryBaseDelay = TimeSpan.Zero }, null, () => 0.5, _ => null) { Logger = logger };
+
+        await host.GetClient(Spec(server)).GetResponseAsync([new(ChatRole.User, "secret prompt text")]);
+
+        var line = Assert.Single(logger.Lines);
+        Assert.Contains("attempt 1 failed (ServerError", line, StringComparison.Ordinal);
+        Assert.DoesNotContain("secret prompt text", line, StringComparison.Ordinal);
+    }
+}

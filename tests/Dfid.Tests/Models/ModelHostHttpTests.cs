@@ -43,7 +43,7 @@ public sealed class ModelHostHttpTests
     {
         var clock = new FakeTimeProvider(DateTimeOffset.Parse("2026-01-01T00:00:00Z", System.Globalization.CultureInfo.InvariantCulture));
         await using var server = LoopbackOpenAiServer.Start(
-            r => r.Index == 0 ? ScriptedReply.Error(429, "slow down", retryAfter: TimeSpan.FromSeconds(7)) : ScriptedReply.Text("ok"), clock);
+            r => r.Index == 0 ? ScriptedReply.Error(429, "slow down", retryAfter: TimeSpan.FromSeconds(30)) : ScriptedReply.Text("ok"), clock);
         using var host = Host(new ModelLayerOptions { RetryBaseDelay = TimeSpan.FromMilliseconds(100) }, clock);
 
         var response = await Drive(clock, host.GetClient(Spec(server)).GetResponseAsync(Hello));
@@ -53,7 +53,7 @@ public sealed class ModelHostHttpTests
         var r = server.Requests;
         Assert.Equal(2, r.Count);
         var gap = r[1].ReceivedAt - r[0].ReceivedAt;
-        Assert.InRange(gap, TimeSpan.FromSeconds(7), TimeSpan.FromSeconds(9)); // Retry-After, not the 100 ms backoff
+        Assert.InRange(gap, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(45)); // Retry-After, not the 100 ms backoff (fake time also runs while the machine is busy)
         Assert.Equal(r[0].Body, r[1].Body);
     }
 
@@ -93,9 +93,9 @@ public sealed class ModelHostHttpTests
     {
         var clock = new FakeTimeProvider();
         await using var server = LoopbackOpenAiServer.Start(_ => ScriptedReply.Hang());
-        using var host = Host(new ModelLayerOptions { RequestTimeout = TimeSpan.FromSeconds(5), MaxRetries = 1, RetryBaseDelay = TimeSpan.FromSeconds(1) }, clock);
+        using var host = Host(new ModelLayerOptions { RequestTimeout = TimeSpan.FromSeconds(30), MaxRetries = 1, RetryBaseDelay = TimeSpan.FromSeconds(1) }, clock);
 
-        var ex = await Assert.ThrowsAsync<ModelCallException>(() => Drive(clock, host.GetClient(Spec(server)).GetResponseAsync(Hello)));
+        var ex = await Assert.ThrowsAsync<ModelCallException>(() => Drive(clock, host.GetClient(Spec(server)).GetResponseAsync(Hello), TimeSpan.FromMilliseconds(250)));
 
         Assert.Equal(ModelFailureKind.Timeout, ex.Kind);
         Assert.Equal(2, ex.Attempts);
@@ -161,5 +161,25 @@ public sealed class ModelHostHttpTests
         Assert.Equal("claude-test", req.Model);
         Assert.Equal(64, req.Json!.Value.GetProperty("max_tokens").GetInt32());
         Assert.Equal([("system", "be french"), ("user", "hello")], req.Messages);
+    }
+}
+
+public sealed class AnthropicRetryTests
+{
+    [Fact]
+    public async Task ModelHost_Anthropic429WithRetryAfter_WaitsThatLong()
+    {
+        var clock = new Microsoft.Extensions.Time.Testing.FakeTimeProvider();
+        await using var server = LoopbackOpenAiServer.Start(
+            r => r.Index == 0 ? ScriptedReply.Error(429, "rate_limit_error", retryAfter: TimeSpan.FromSeconds(30)) : ScriptedReply.Text("ok"), clock);
+        using var host = new ModelHost(new ModelLayerOptions { RetryBaseDelay = TimeSpan.FromMilliseconds(100) }, clock, () => 0.5, n => n == "ANTHROPIC_API_KEY" ? "k" : null);
+
+        var response = await ModelTestKit.Drive(clock, host.GetClient($"anthropic:claude-test@{server.Root}").GetResponseAsync([new(ChatRole.User, "hi")]));
+
+        Assert.Equal("ok", response.Text);
+        var r = server.Requests;
+        Assert.Equal(2, r.Count);
+        // Fake time also advances while the machine is busy, hence the generous upper bound; without Retry-After the gap is ~0.1 s.
+        Assert.InRange(r[1].ReceivedAt - r[0].ReceivedAt, TimeSpan.FromSeconds(30), TimeSpan.FromSeconds(45));
     }
 }

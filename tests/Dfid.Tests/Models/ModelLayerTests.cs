@@ -12,6 +12,13 @@ public sealed class ModelLayerTests
 {
     private static ChatMessage[] Ask(string text) => [new(ChatRole.User, text)];
 
+    /// <summary>One request outside the measured host (JIT, connection), so measured requests reach the server promptly.</summary>
+    private static async Task WarmUpAsync(LoopbackOpenAiServer server)
+    {
+        using var warm = Host(new ModelLayerOptions());
+        await warm.GetClient(Spec(server)).GetResponseAsync(Ask("warm-up"));
+    }
+
     private static ChatOptions Sample(int i) => new() { AdditionalProperties = new() { ["dfid.sample"] = i } };
 
     [Fact]
@@ -64,6 +71,22 @@ public sealed class ModelLayerTests
     }
 
     [Fact]
+    public async Task ResponseCache_SameSpecOtherBaseUrl_Misses()
+    {
+        var cache = Path.Combine(TestData.TempDir(), "cache.sqlite");
+        await using var a = LoopbackOpenAiServer.Start("from a");
+        await using var b = LoopbackOpenAiServer.Start("from b");
+        ModelHost HostFor(LoopbackOpenAiServer s) => new(new ModelLayerOptions { CachePath = cache }, null, () => 0.5,
+            n => n == "OPENAI_BASE_URL" ? s.BaseUrl.ToString() : null);
+
+        using (var host = HostFor(a)) Assert.Equal("from a", (await host.GetClient("openai:m").GetResponseAsync(Ask("q"))).Text);
+        using (var host = HostFor(b)) Assert.Equal("from b", (await host.GetClient("openai:m").GetResponseAsync(Ask("q"))).Text);
+        using (var host = HostFor(a)) Assert.Equal("from a", (await host.GetClient("openai:m").GetResponseAsync(Ask("q"))).Text);
+
+        Assert.Equal((1, 1), (a.RequestCount, b.RequestCount));
+    }
+
+    [Fact]
     public async Task ResponseCache_TwoHostsOnOneFileConcurrently_StayConsistent()
     {
         var cache = Path.Combine(TestData.TempDir(), "cache.sqlite");
@@ -88,15 +111,19 @@ public sealed class ModelLayerTests
         await using var server = LoopbackOpenAiServer.Start(_ => ScriptedReply.Text("ok"), clock);
         using var host = Host(new ModelLayerOptions { RequestsPerMinute = 3, MaxConcurrency = 8 }, clock);
         var client = host.GetClient(Spec(server));
+        await WarmUpAsync(server);
+        var start = clock.GetUtcNow();
 
-        await Drive(clock, Task.WhenAll(Enumerable.Range(0, 8).Select(i => client.GetResponseAsync(Ask("q" + i)))), TimeSpan.FromSeconds(2));
+        await Drive(clock, Task.WhenAll(Enumerable.Range(0, 8).Select(i => client.GetResponseAsync(Ask("q" + i)))), TimeSpan.FromMilliseconds(250));
 
-        var times = server.Requests.Select(r => r.ReceivedAt).Order().ToList();
+        var times = server.Requests.Skip(1).Select(r => r.ReceivedAt).Order().ToList();
         Assert.Equal(8, times.Count);
+        // Fake time keeps running while a request travels to the server, so allow a few seconds of skew.
         foreach (var t in times)
-            Assert.True(times.Count(u => u >= t && u < t + TimeSpan.FromMinutes(1)) <= 3, $"more than 3 requests in the minute from {t}");
+            Assert.True(times.Count(u => u >= t && u < t + TimeSpan.FromSeconds(55)) <= 3, $"more than 3 requests in the minute from {t}");
         // 8 requests at 3/minute need at least two full minutes.
-        Assert.True(times[^1] - times[0] >= TimeSpan.FromMinutes(2));
+        Assert.True(times[^1] - start >= TimeSpan.FromMinutes(2));
+        Assert.True(times[^1] - start < TimeSpan.FromMinutes(3), "the limiter should not wait longer than needed");
     }
 
     [Fact]
@@ -107,12 +134,16 @@ public sealed class ModelLayerTests
         // Each request: max_tokens 100 + a ~2-token prompt estimate, so 250 tokens/minute admit two per minute.
         using var host = Host(new ModelLayerOptions { TokensPerMinute = 250 }, clock);
         var client = host.GetClient(Spec(server, options: ";max_tokens=100"));
+        await WarmUpAsync(server);
+        var start = clock.GetUtcNow();
 
-        await Drive(clock, Task.WhenAll(Enumerable.Range(0, 5).Select(i => client.GetResponseAsync(Ask("q" + i)))), TimeSpan.FromSeconds(2));
+        await Drive(clock, Task.WhenAll(Enumerable.Range(0, 5).Select(i => client.GetResponseAsync(Ask("q" + i)))), TimeSpan.FromMilliseconds(250));
 
-        var times = server.Requests.Select(r => r.ReceivedAt).Order().ToList();
+        var times = server.Requests.Skip(1).Select(r => r.ReceivedAt).Order().ToList();
+        Assert.Equal(5, times.Count);
         foreach (var t in times)
-            Assert.True(times.Count(u => u >= t && u < t + TimeSpan.FromMinutes(1)) <= 2);
+            Assert.True(times.Count(u => u >= t && u < t + TimeSpan.FromSeconds(55)) <= 2, $"more than 2 requests in the minute from {t}");
+        Assert.True(times[^1] - start >= TimeSpan.FromMinutes(2));
     }
 
     [Fact]
@@ -149,6 +180,30 @@ public sealed class ModelLayerTests
         Assert.Contains("max_calls", ex.Message, StringComparison.Ordinal);
         Assert.Contains("re-run to continue", ex.Message, StringComparison.Ordinal);
         Assert.Equal(3, ex.Usage.Calls);
+    }
+
+    [Fact]
+    public async Task Budget_ConcurrentCalls_NeverOvershootTheCap()
+    {
+        await using var server = LoopbackOpenAiServer.Start(_ => ScriptedReply.Text("ok").After(TimeSpan.FromMilliseconds(30)));
+        using var host = Host(new ModelLayerOptions { MaxCalls = 5, MaxConcurrency = 16 });
+        var client = host.GetClient(Spec(server));
+
+        var outcomes = await Task.WhenAll(Enumerable.Range(0, 20).Select(async i =>
+        {
+            try
+            {
+                await client.GetResponseAsync(Ask("q" + i));
+                return "ok";
+            }
+            catch (BudgetExhaustedException)
+            {
+                return "stopped";
+            }
+        }));
+
+        Assert.Equal(5, outcomes.Count(o => o == "ok"));
+        Assert.Equal(5, server.RequestCount);
     }
 
     [Fact]

@@ -19,7 +19,7 @@ internal static class ModelTestKit
         while (!task.IsCompleted && DateTime.UtcNow < deadline)
         {
             await Task.Delay(5);
-            clock.Advance(step ?? TimeSpan.FromMilliseconds(250));
+            clock.Advance(step ?? TimeSpan.FromMilliseconds(100));
         }
         return await task;
     }
