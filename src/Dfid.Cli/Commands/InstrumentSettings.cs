@@ -82,14 +82,14 @@ internal sealed class InstrumentSession : IDisposable
 
     public static async Task<InstrumentSession> OpenAsync(InstrumentSettings s, CancellationToken ct)
     {
-        var spec = InstrumentSpec.Parse(s.Instrument);
+        var spec = InstrumentChoice.Parse(s.Instrument);
         var corpus = ReadCorpus(s.Corpus);
         var mapping = s.Mapping is null ? ActMapping.PersuasionForGood : ActMapping.Load(s.Mapping);
         if (s.LabelSet is not null) mapping = mapping.WithStageLabelSet(s.LabelSet);
         var session = new InstrumentSession(corpus, mapping);
         try
         {
-            if (spec.Kind == InstrumentSpec.Learned)
+            if (spec.Kind == InstrumentChoice.Learned)
             {
                 var options = new LearnedInstrumentOptions { Mapping = mapping, Progress = new Progress<string>(Console.Error.WriteLine) };
                 var embeddingsPath = LearnedInstrumentOptions.DefaultEmbeddingsCachePath();
@@ -109,10 +109,10 @@ internal sealed class InstrumentSession : IDisposable
                 session._owned.Add(host);
                 var domain = s.Domain?.ToLowerInvariant() switch
                 {
-                    "donation" => DomainWords.Donation,
-                    "purchase" => DomainWords.Purchase,
-                    "deal" => DomainWords.Deal,
-                    _ => DomainWords.ForDataset(corpus.FirstOrDefault()?.Source.Dataset),
+                    "donation" => DecisionWords.Donation,
+                    "purchase" => DecisionWords.Purchase,
+                    "deal" => DecisionWords.Deal,
+                    _ => DecisionWords.ForDataset(corpus.FirstOrDefault()?.Source.Dataset),
                 };
                 session.Instrument = new LlmPerceiver(host.GetClient(spec.Model!), new LlmPerceiverOptions
                 {

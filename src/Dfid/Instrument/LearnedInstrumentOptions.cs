@@ -23,6 +23,14 @@ public sealed class LearnedInstrumentOptions
     /// <value>The default is 300.</value>
     public int MaxIterations { get; set; } = 300;
 
+    /// <summary>
+    /// Class weighting: each training turn weighs <c>(n / (classes · n_class))^power</c>. 0 = unweighted, 1 = fully
+    /// balanced (rare stages count as much as common ones), 0.5 = in between.
+    /// </summary>
+    /// <value>The default is 0.5: on PersuasionForGood it gave the best out-of-fold κ (0.623 against 0.612 unweighted and
+    /// 0.602 balanced) and predicted stage shares close to the human ones (resisting 6.3% vs 8.8%; unweighted 3.0%).</value>
+    public double ClassWeightPower { get; set; } = 0.5;
+
     /// <summary>Retrain even when a model with the same training hash is cached.</summary>
     public bool ForceRetrain { get; set; }
 
@@ -43,6 +51,7 @@ public sealed class LearnedInstrumentOptions
         if (Folds < 2) errors.Add($"Folds must be at least 2 (got {Folds})");
         if (L2 < 0 || double.IsNaN(L2)) errors.Add($"L2 must be >= 0 (got {L2})");
         if (MaxIterations < 1) errors.Add($"MaxIterations must be at least 1 (got {MaxIterations})");
+        if (ClassWeightPower is < 0 or > 1 || double.IsNaN(ClassWeightPower)) errors.Add($"ClassWeightPower must be in [0, 1] (got {ClassWeightPower})");
         if (string.IsNullOrWhiteSpace(CacheDirectory)) errors.Add("CacheDirectory is empty");
         ArgumentNullException.ThrowIfNull(Mapping);
         if (errors.Count > 0) throw new DfidException("learned instrument options: " + string.Join("; ", errors) + ".", 2);

@@ -21,18 +21,18 @@ internal static class LlmPrompts
     public static string Quote(string text) =>
         JsonSerializer.Serialize(text, Relaxed).Replace("<", "\\u003c", StringComparison.Ordinal).Replace(">", "\\u003e", StringComparison.Ordinal);
 
-    public static string Speaker(Role role, DomainWords w) => role switch
+    public static string Speaker(Role role, DecisionWords w) => role switch
     {
         Role.Agent => w.Agent,
         Role.User => w.User,
         _ => "notice",
     };
 
-    public static string Turn(Conversation c, int index, DomainWords w) =>
+    public static string Turn(Conversation c, int index, DecisionWords w) =>
         $"<turn index=\"{index + 1}\" speaker=\"{Speaker(c.Turns[index].Role, w)}\">{Quote(c.Turns[index].Text)}</turn>";
 
     /// <summary>The causal context: the turns before <paramref name="turnIndex"/>, at most the last <paramref name="lastTurns"/>.</summary>
-    public static string Context(Conversation c, int turnIndex, int? lastTurns, DomainWords w)
+    public static string Context(Conversation c, int turnIndex, int? lastTurns, DecisionWords w)
     {
         var from = lastTurns is { } k ? Math.Max(0, turnIndex - k) : 0;
         var sb = new StringBuilder();
@@ -45,7 +45,7 @@ internal static class LlmPrompts
         return sb.ToString();
     }
 
-    public static string Later(Conversation c, int turnIndex, DomainWords w)
+    public static string Later(Conversation c, int turnIndex, DecisionWords w)
     {
         var sb = new StringBuilder();
         sb.Append("Hindsight check: you also see the turns after the labelled one. Still label only the labelled turn.\n<later_turns>\n");
@@ -54,7 +54,7 @@ internal static class LlmPrompts
         return sb.ToString();
     }
 
-    public static string Definitions(string heading, IEnumerable<TermDefinition> terms, DomainWords w)
+    public static string Definitions(string heading, IEnumerable<TermDefinition> terms, DecisionWords w)
     {
         var sb = new StringBuilder(heading).Append('\n');
         foreach (var t in terms)

@@ -26,7 +26,7 @@ public sealed class LlmPerceiverTests
         new Outcome(true, 0.5, true), ImmutableSortedDictionary<string, JsonElement>.Empty,
         new CorpusSource("persuasionforgood"), ImmutableSortedDictionary<string, JsonElement>.Empty);
 
-    private static LlmPerceiverOptions Donation(int? last = null) => new() { Domain = DomainWords.Donation, LastTurns = last };
+    private static LlmPerceiverOptions Donation(int? last = null) => new() { Domain = DecisionWords.Donation, LastTurns = last };
 
     private static (string System, string User) Sent(RecordedRequest r) =>
         (r.Messages.Single(m => m.Role == "system").Text, r.Messages.Last(m => m.Role == "user").Text);

@@ -100,7 +100,7 @@ internal static class LearnedTrainer
         Add(TurnFeatures.Version);
         Add(target.ToString());
         Add(o.Mapping.Hash);
-        Add($"{o.Folds}|{o.L2:R}|{o.MaxIterations}");
+        Add($"{o.Folds}|{o.L2:R}|{o.MaxIterations}" + (o.ClassWeightPower != 0 ? $"|w{o.ClassWeightPower:R}" : ""));
         Add($"{embedder.GetType().Name}|{embedder.Dimensions}");
         foreach (var e in examples.OrderBy(e => e.ConversationKey, StringComparer.Ordinal).ThenBy(e => e.TurnIndex))
         {
@@ -146,15 +146,22 @@ internal static class LearnedTrainer
         var features = Featurise(examples, embedder, ct);
         var labels = examples.Select(e => e.Label).ToArray();
         var foldOf = AssignFolds(examples.Select(e => e.ConversationKey), options.Folds);
+        double[]? weights = null;
+        if (options.ClassWeightPower != 0)
+        {
+            var freq = new int[classes.Length];
+            foreach (var l in labels) freq[l]++;
+            weights = labels.Select(l => Math.Pow((double)labels.Length / (classes.Length * freq[l]), options.ClassWeightPower)).ToArray();
+        }
         var foldWeights = new double[options.Folds][];
         for (var k = 0; k < options.Folds; k++)
         {
             var idx = Enumerable.Range(0, examples.Count).Where(i => foldOf[examples[i].ConversationKey] != k).ToArray();
             foldWeights[k] = SoftmaxRegression.Train(idx.Select(i => features[i]).ToArray(), idx.Select(i => labels[i]).ToArray(),
-                classes.Length, options.L2, options.MaxIterations, null, ct);
+                classes.Length, options.L2, options.MaxIterations, weights is null ? null : idx.Select(i => weights[i]).ToArray(), ct);
             options.Progress?.Report($"  fold {k + 1}/{options.Folds} trained");
         }
-        var full = SoftmaxRegression.Train(features, labels, classes.Length, options.L2, options.MaxIterations, null, ct);
+        var full = SoftmaxRegression.Train(features, labels, classes.Length, options.L2, options.MaxIterations, weights, ct);
         var counts = new int[classes.Length];
         foreach (var l in labels) counts[l]++;
         var model = new LearnedModel(LearnedModel.FormatTag, target.ToString().ToLowerInvariant(), hash, options.Mapping.Source,

@@ -9,19 +9,19 @@ namespace Dfid.Instrument;
 /// <param name="Agent">The side that sells or persuades: "salesperson", "persuader".</param>
 /// <param name="User">The side whose decision is measured: "customer", "persuadee".</param>
 /// <param name="Offer">What is on the table: "the product", "the charity", "the deal".</param>
-public sealed record DomainWords(string Commitment, string CommitVerb, string Agent, string User, string Offer)
+public sealed record DecisionWords(string Commitment, string CommitVerb, string Agent, string User, string Offer)
 {
     /// <summary>Sales: purchase, buy, salesperson, customer, the product.</summary>
-    public static DomainWords Purchase { get; } = new("purchase", "buy", "salesperson", "customer", "the product");
+    public static DecisionWords Purchase { get; } = new("purchase", "buy", "salesperson", "customer", "the product");
 
     /// <summary>Fundraising: donation, donate, persuader, persuadee, the charity.</summary>
-    public static DomainWords Donation { get; } = new("donation", "donate", "persuader", "persuadee", "the charity");
+    public static DecisionWords Donation { get; } = new("donation", "donate", "persuader", "persuadee", "the charity");
 
     /// <summary>Negotiation: deal, agree to the deal, negotiator, counterpart, the deal.</summary>
-    public static DomainWords Deal { get; } = new("deal", "agree to the deal", "negotiator", "counterpart", "the deal");
+    public static DecisionWords Deal { get; } = new("deal", "agree to the deal", "negotiator", "counterpart", "the deal");
 
     /// <summary>The words for a corpus dataset: donation words for PersuasionForGood, purchase words otherwise.</summary>
-    public static DomainWords ForDataset(string? dataset) => dataset?.ToLowerInvariant() switch
+    public static DecisionWords ForDataset(string? dataset) => dataset?.ToLowerInvariant() switch
     {
         "persuasionforgood" => Donation,
         _ => Purchase,

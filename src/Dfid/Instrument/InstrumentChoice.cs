@@ -9,7 +9,7 @@ namespace Dfid.Instrument;
 /// </summary>
 /// <param name="Kind"><c>learned</c> or <c>llm</c>.</param>
 /// <param name="Model">The model spec of an <c>llm</c> instrument.</param>
-public sealed record InstrumentSpec(string Kind, ModelSpec? Model)
+public sealed record InstrumentChoice(string Kind, ModelSpec? Model)
 {
     /// <summary>Kind of the offline learned instrument.</summary>
     public const string Learned = "learned";
@@ -19,13 +19,13 @@ public sealed record InstrumentSpec(string Kind, ModelSpec? Model)
 
     /// <summary>Parses a spec.</summary>
     /// <exception cref="DfidException">Not <c>learned</c> or <c>llm:MODELSPEC</c> (exit code 2), or a bad model spec.</exception>
-    public static InstrumentSpec Parse(string spec)
+    public static InstrumentChoice Parse(string spec)
     {
         ArgumentNullException.ThrowIfNull(spec);
         var s = spec.Trim();
-        if (string.Equals(s, Learned, StringComparison.OrdinalIgnoreCase)) return new InstrumentSpec(Learned, null);
+        if (string.Equals(s, Learned, StringComparison.OrdinalIgnoreCase)) return new InstrumentChoice(Learned, null);
         if (s.StartsWith(Llm + ":", StringComparison.OrdinalIgnoreCase) && s.Length > 4)
-            return new InstrumentSpec(Llm, ModelSpec.Parse(s[4..]));
+            return new InstrumentChoice(Llm, ModelSpec.Parse(s[4..]));
         throw new DfidException(
             $"instrument spec \"{spec}\" is not understood; use \"learned\" or \"llm:MODELSPEC\" (e.g. llm:openai:gpt-4o-mini).", 2);
     }
