@@ -7,5 +7,11 @@ internal static class AnalysisCommands
 {
     public static void Register(IConfigurator config)
     {
+        config.AddCommand<AnalyzeCommand>("analyze")
+            .WithDescription("Decision-fidelity statistics of a run (Δ, d, p, CIs, all endpoints) into RUN_DIR/results.json; prints a summary.")
+            .WithExample("analyze", "runs/exp1", "--seed", "7");
+        config.AddCommand<ExportCommand>("export")
+            .WithDescription("Export a run's probe table as CSV (one row per condition and probe).")
+            .WithExample("export", "runs/exp1", "--probes", "probes.csv");
     }
 }

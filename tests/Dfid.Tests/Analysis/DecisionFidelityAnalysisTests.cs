@@ -258,4 +258,24 @@ public class DecisionFidelityAnalysisTests
         Assert.Equal("persona/gpt", c.Simulator);
         Assert.Equal("perceiver/v1", c.Instrument);
     }
+
+    [Fact]
+    public void Analyze_OneStratumOnlyOrNoRows_UndefinedIsNullNotNaN()
+    {
+        var onlyConverted = HandTable.Rows().Where(r => r.Converted).ToList();
+        var results = DecisionFidelityAnalysis.Analyze(onlyConverted, Fast);
+        var c = results.Conditions.Single();
+        Assert.Null(c.Delta.Value);
+        Assert.Null(c.CohensD.Value);
+        Assert.Null(c.PValue);
+        Assert.Null(c.StratumBias.NotConverted.Mean);
+        Assert.Equal(0, c.StratumBias.NotConverted.N);
+        Assert.NotNull(c.MarginalBias.Value);
+        Assert.Null(results.Robustness.Rows.Single().PHolm);
+        Assert.DoesNotContain("NaN", AnalysisResultsJson.Serialize(results), StringComparison.Ordinal);
+
+        var empty = DecisionFidelityAnalysis.Analyze([], Fast);
+        Assert.Empty(empty.Conditions);
+        Assert.DoesNotContain("NaN", AnalysisResultsJson.Serialize(empty), StringComparison.Ordinal);
+    }
 }

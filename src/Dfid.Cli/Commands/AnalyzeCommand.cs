@@ -1,0 +1,131 @@
+using System.ComponentModel;
+using System.Text.Json;
+using Dfid.Analysis;
+using Dfid.Store;
+using Spectre.Console;
+using Spectre.Console.Cli;
+
+namespace Dfid.Cli.Commands;
+
+/// <summary><c>dfid analyze RUN_DIR</c>: the decision-fidelity statistics of a run, written to <c>results.json</c>.</summary>
+internal sealed class AnalyzeCommand(IAnsiConsole console) : AsyncCommand<AnalyzeCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandArgument(0, "<RUN_DIR>")]
+        [Description("Run folder written by `dfid run` (holds run.sqlite).")]
+        public string RunDir { get; init; } = "";
+
+        [CommandOption("--json")]
+        [Description("Print results.json to stdout instead of the summary table.")]
+        public bool Json { get; init; }
+
+        [CommandOption("--permutations <N>")]
+        [Description("Permutation draws per test (default 20000).")]
+        public int Permutations { get; init; } = 20_000;
+
+        [CommandOption("--bootstrap <N>")]
+        [Description("Bootstrap resamples per interval (default 10000).")]
+        public int Bootstrap { get; init; } = 10_000;
+
+        [CommandOption("--seed <S>")]
+        [Description("Seed of all resampling (default 20260601).")]
+        public long Seed { get; init; } = 20260601;
+
+        [CommandOption("--confirmatory <NAMES>")]
+        [Description("Comma-separated conditions of the confirmatory family (Holm); default: all conditions.")]
+        public string? Confirmatory { get; init; }
+
+        [CommandOption("-o|--out <FILE>")]
+        [Description("Where to write the results (default RUN_DIR/results.json).")]
+        public string? Out { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            if (Permutations < 1) return ValidationResult.Error("--permutations must be at least 1");
+            if (Bootstrap < 1) return ValidationResult.Error("--bootstrap must be at least 1");
+            return ValidationResult.Success();
+        }
+    }
+
+    public override Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var rows = AnalysisRunReader.ReadRows(settings.RunDir, includeTexts: true, out var store);
+        using (store)
+        {
+            var options = new AnalysisOptions
+            {
+                Permutations = settings.Permutations,
+                BootstrapResamples = settings.Bootstrap,
+                Seed = settings.Seed,
+                ConfirmatoryFamily = settings.Confirmatory?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+                Conditions = store.ReadConditions().Select(c => new ConditionDescriptor(c.Name, c.Simulator, c.Instrument)).ToList(),
+            };
+            cancellationToken.ThrowIfCancellationRequested();
+            Console.Error.WriteLine($"analysing {rows.Count} probe rows ({options.Permutations} permutations, {options.BootstrapResamples} bootstrap resamples, seed {options.Seed})...");
+            var results = DecisionFidelityAnalysis.Analyze(rows, options);
+            if (store.ReadManifest() is { } manifest)
+                results = results with { Manifest = JsonSerializer.SerializeToElement(manifest, ManifestJson) };
+            var outPath = settings.Out ?? Path.Combine(settings.RunDir, "results.json");
+            AnalysisResultsJson.WriteFile(results, outPath);
+            Console.Error.WriteLine($"wrote {Path.GetFullPath(outPath)}");
+            if (settings.Json) console.Profile.Out.Writer.Write(AnalysisResultsJson.Serialize(results) + "\n");
+            else console.Write(new Text(ResultsSummary.Render(results)));
+            return Task.FromResult(0);
+        }
+    }
+
+    private static readonly JsonSerializerOptions ManifestJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
+}
+
+/// <summary><c>dfid export RUN_DIR --probes FILE.csv</c>: the probe table as CSV.</summary>
+internal sealed class ExportCommand : AsyncCommand<ExportCommand.Settings>
+{
+    public sealed class Settings : CommandSettings
+    {
+        [CommandArgument(0, "<RUN_DIR>")]
+        [Description("Run folder written by `dfid run` (holds run.sqlite).")]
+        public string RunDir { get; init; } = "";
+
+        [CommandOption("--probes <FILE>")]
+        [Description("Write one row per (condition, probe) to this CSV file ('-' for stdout).")]
+        public string? Probes { get; init; }
+
+        public override ValidationResult Validate() =>
+            string.IsNullOrWhiteSpace(Probes) ? ValidationResult.Error("--probes FILE.csv is required") : ValidationResult.Success();
+    }
+
+    public override Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
+    {
+        var rows = AnalysisRunReader.ReadRows(settings.RunDir, includeTexts: false, out var store);
+        store.Dispose();
+        if (settings.Probes == "-")
+        {
+            ProbeTableCsv.Write(rows, Console.Out);
+            return Task.FromResult(0);
+        }
+        using (var writer = new StreamWriter(settings.Probes!, false, new System.Text.UTF8Encoding(false)))
+            ProbeTableCsv.Write(rows, writer);
+        Console.Error.WriteLine($"wrote {rows.Count} probe rows to {Path.GetFullPath(settings.Probes!)}");
+        return Task.FromResult(0);
+    }
+}
+
+/// <summary>Opens a run folder's store for reading, with errors that name the folder and the fix.</summary>
+internal static class AnalysisRunReader
+{
+    public static IReadOnlyList<Dfid.Analysis.ProbeRow> ReadRows(string runDir, bool includeTexts, out RunStore store)
+    {
+        var path = Path.Combine(runDir, RunStore.FileName);
+        if (!File.Exists(path))
+            throw new DfidException($"{runDir}: no {RunStore.FileName}; pass a run folder written by `dfid run` (or `dfid demo`)", 2);
+        store = RunStore.Open(runDir);
+        var rows = store.ReadProbeRows(includeTexts);
+        if (rows.Count == 0)
+        {
+            store.Dispose();
+            throw new DfidException($"{path}: no finished probe yet; run `dfid run` on this folder first (it resumes)", 1);
+        }
+        return rows;
+    }
+}
