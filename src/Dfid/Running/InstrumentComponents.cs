@@ -79,10 +79,10 @@ public static class InstrumentComponents
         return factory;
     }
 
-    private static Instrument.DomainWords InstrumentDomain(Experiment experiment, IReadOnlyList<Conversation> corpus) =>
+    private static Instrument.DecisionWords InstrumentDomain(Experiment experiment, IReadOnlyList<Conversation> corpus) =>
         experiment.Domain == Simulation.DomainWords.PersuasionForGood
-            ? Instrument.DomainWords.Donation
-            : Instrument.DomainWords.ForDataset(corpus.Count > 0 ? corpus[0].Source.Dataset : null);
+            ? Instrument.DecisionWords.Donation
+            : Instrument.DecisionWords.ForDataset(corpus.Count > 0 ? corpus[0].Source.Dataset : null);
 
     private static Dictionary<string, string> ModelOptions(ModelSettings model, int? contextTurns)
     {
