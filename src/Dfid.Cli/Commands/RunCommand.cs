@@ -96,15 +96,15 @@ internal static class RunExecution
 
     public static void PrintSummary(IAnsiConsole console, string runDir)
     {
+        // The analysis table (with CIs and permutation p), written to RUN_DIR/results.json as well.
+        var results = RunAnalysis.Analyze(runDir, null, null, null);
+        Analysis.AnalysisResultsJson.WriteFile(results, Path.Combine(runDir, "results.json"));
+        console.Profile.Out.Writer.WriteLine(Analysis.ResultsSummary.Render(results));
         using var store = RunStore.Open(runDir);
-        var rows = store.ReadProbeRows();
-        var table = new Table().AddColumns(new[] { "condition", "probes ok/all", "n (not conv.)", "n (conv.)", "E[D̄|not converted]", "E[D̄|converted]", "Δ" }
-            .Select(h => new TableColumn(Markup.Escape(h))).ToArray());
-        foreach (var s in RunSummary.Compute(rows))
-            table.AddRow(Markup.Escape(s.Condition), $"{s.ProbesOk}/{s.Probes}", $"{s.ConversationsNotConverted}", $"{s.ConversationsConverted}",
-                F(s.MeanDNotConverted), F(s.MeanDConverted), F(s.Delta));
-        console.Write(table);
-        console.WriteLine("D = depth(simulated) − depth(real) on the ordinal stage coding, averaged per conversation; run `dfid analyze` for CIs and tests.");
+        var quick = RunSummary.Compute(store.ReadProbeRows());
+        foreach (var s in quick.Where(s => s.ProbesOk < s.Probes))
+            console.Profile.Out.Writer.WriteLine($"{s.Condition}: {s.Probes - s.ProbesOk} of {s.Probes} probes without both labels (see the store's status columns)");
+        Console.Error.WriteLine($"results: {Path.Combine(runDir, "results.json")} (dfid analyze {runDir} --json prints them)");
     }
 
     private static string F(double v) => double.IsNaN(v) ? "–" : v.ToString("+0.000;−0.000;0.000", CultureInfo.InvariantCulture);

@@ -33,9 +33,22 @@ public static class InstrumentComponents
                         ["folds"] = learned.Folds.ToString(CultureInfo.InvariantCulture),
                         ["embedder"] = "all-MiniLM-L6-v2",
                     });
+                case "llm":
+                {
+                    var model = spec.Model!;
+                    var perceiver = new LlmPerceiver(factory.Chat(model), new LlmPerceiverOptions
+                    {
+                        Domain = InstrumentDomain(experiment, corpus),
+                        LastTurns = spec.ContextTurns,
+                        Name = spec.Name,
+                        ChatOptions = RunComponentFactory.ChatOptionsOf(model),
+                    });
+                    return new NamedInstrument(spec.Name, perceiver, "llm", model.Spec, ModelOptions(model, spec.ContextTurns),
+                        new Dictionary<string, string> { ["perceiver"] = perceiver.PromptTemplate + "\n--- schema ---\n" + perceiver.Schema.GetRawText() });
+                }
                 default:
                     throw new DfidException(
-                        $"{Path.GetFileName(experiment.SourcePath)}:{spec.Line}: instruments.{spec.Name}.kind: '{spec.Kind}' is not available in this build yet (use kind: learned)", 2);
+                        $"{Path.GetFileName(experiment.SourcePath)}:{spec.Line}: instruments.{spec.Name}.kind: unknown kind '{spec.Kind}' (expected learned, llm)", 2);
             }
         };
         factory.ActionLabellerBuilder = (spec, experiment, corpus) =>
@@ -46,12 +59,40 @@ public static class InstrumentComponents
                     lock (gate) learnedActions ??= LearnedActionLabeller.LoadOrTrainAsync(Options(), corpus, factory.Embedder).GetAwaiter().GetResult();
                     return new NamedActionLabeller("learned", learnedActions, "learned", null,
                         new Dictionary<string, string> { ["training_hash"] = learnedActions.TrainingHash });
+                case "llm":
+                {
+                    var model = spec.Model!;
+                    var labeller = new LlmActionLabeller(factory.Chat(model), new LlmPerceiverOptions
+                    {
+                        Domain = InstrumentDomain(experiment, corpus),
+                        Name = "llm",
+                        ChatOptions = RunComponentFactory.ChatOptionsOf(model),
+                    });
+                    return new NamedActionLabeller("llm", labeller, "llm", model.Spec, ModelOptions(model, null),
+                        new Dictionary<string, string> { ["actions"] = labeller.PromptTemplate + "\n--- schema ---\n" + labeller.Schema.GetRawText() });
+                }
                 default:
                     throw new DfidException(
-                        $"{Path.GetFileName(experiment.SourcePath)}:{spec.Line}: actions.kind: '{spec.Kind}' is not available in this build yet (use kind: learned)", 2);
+                        $"{Path.GetFileName(experiment.SourcePath)}:{spec.Line}: actions.kind: unknown kind '{spec.Kind}' (expected learned, llm)", 2);
             }
         };
         return factory;
+    }
+
+    private static Instrument.DecisionWords InstrumentDomain(Experiment experiment, IReadOnlyList<Conversation> corpus) =>
+        experiment.Domain == Simulation.DomainWords.PersuasionForGood
+            ? Instrument.DecisionWords.Donation
+            : Instrument.DecisionWords.ForDataset(corpus.Count > 0 ? corpus[0].Source.Dataset : null);
+
+    private static Dictionary<string, string> ModelOptions(ModelSettings model, int? contextTurns)
+    {
+        var o = new Dictionary<string, string>();
+        if (model.Temperature is { } t) o["temperature"] = t.ToString(CultureInfo.InvariantCulture);
+        if (model.TopP is { } p) o["top_p"] = p.ToString(CultureInfo.InvariantCulture);
+        if (model.MaxTokens is { } m) o["max_tokens"] = m.ToString(CultureInfo.InvariantCulture);
+        if (model.Seed is { } s) o["seed"] = s.ToString(CultureInfo.InvariantCulture);
+        o["context"] = contextTurns is { } k ? $"causal, last {k} turns" : "causal";
+        return o;
     }
 }
 

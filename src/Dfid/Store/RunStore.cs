@@ -118,6 +118,9 @@ public sealed class RunStore : IDisposable
     /// <summary>Reads the manifest, if written.</summary>
     public RunManifest? ReadManifest() => GetMeta("manifest") is { } s ? JsonSerializer.Deserialize<RunManifest>(s, Json) : null;
 
+    /// <summary>The manifest as stored (JSON text), if written.</summary>
+    public string? ReadManifestJson() => GetMeta("manifest");
+
     /// <summary>Stores the sampled conversations (idempotent).</summary>
     public void AddConversations(IEnumerable<Conversation> conversations)
     {

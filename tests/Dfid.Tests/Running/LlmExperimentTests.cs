@@ -24,12 +24,12 @@ public partial class LlmExperimentTests
               persona: { kind: persona, model: "{{model}}", temperature: 0.7 }
               instructed: { kind: instructed, model: "{{model}}", temperature: 0.7 }
             instruments:
-              learned: { kind: learned }
-            actions: { kind: learned }
+              judge: { kind: llm, model: "{{model}}", temperature: 0 }
+            actions: { kind: llm, model: "{{model}}", temperature: 0 }
             conditions:
-              - { simulator: persona, instrument: learned }
-              - { simulator: instructed, instrument: learned }
-              - { simulator: replay, instrument: learned }
+              - { simulator: persona, instrument: judge }
+              - { simulator: instructed, instrument: judge }
+              - { simulator: replay, instrument: judge }
             {{extra}}
             """;
         var path = Path.Combine(dir, "experiment.yaml");
@@ -41,10 +41,42 @@ public partial class LlmExperimentTests
     internal static ScriptedReply Reply(RecordedRequest r)
     {
         var user = r.LastUserText;
+        if (IsActionLabeller(r)) return ScriptedReply.Text("""{"action":"pitch"}""", 200, 5);
+        if (IsJudge(r))
+        {
+            var labelled = LabelledTurn(user);
+            var json = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object>
+            {
+                ["stage"] = StageOf(labelled), ["emotion"] = "neutral", ["blocker"] = "none", ["convergence_delta"] = 0,
+                ["key_signal"] = labelled[..Math.Min(12, labelled.Length)],
+            });
+            return ScriptedReply.Text(json, 300, 30);
+        }
         var marks = TurnMark().Matches(user);
         var last = marks.Count > 0 ? marks[^1].Value : "none";
         var instructed = r.Messages.Any(m => m.Role == "system" && m.Text.Contains("not necessarily willing", StringComparison.Ordinal));
         return ScriptedReply.Text($"You: \"{(instructed ? "busy, no" : "sounds good, how do I donate")} after {last}\"", 40, 8);
+    }
+
+    internal static bool IsActionLabeller(RecordedRequest r) =>
+        r.Messages.Any(m => m.Role == "system" && m.Text.Contains("You annotate what a", StringComparison.Ordinal));
+
+    internal static bool IsJudge(RecordedRequest r) =>
+        r.Messages.Any(m => m.Role == "system" && m.Text.Contains("annotate decision states", StringComparison.Ordinal));
+
+    /// <summary>The judge's rule, restated here independently of the code under test.</summary>
+    internal static string StageOf(string text) =>
+        text.Contains("busy", StringComparison.Ordinal) ? "resisting"
+        : text.Contains("donate", StringComparison.Ordinal) ? "considering"
+        : "engaging";
+
+    private static int Depth(string stage) => stage switch { "resisting" => 0, "engaging" => 2, "considering" => 3, _ => throw new ArgumentException(stage) };
+
+    private static string LabelledTurn(string user)
+    {
+        var start = user.IndexOf("<labelled_turn>", StringComparison.Ordinal) + "<labelled_turn>".Length;
+        var end = user.IndexOf("</labelled_turn>", start, StringComparison.Ordinal);
+        return System.Text.Json.JsonSerializer.Deserialize<string>(user[start..end])!;
     }
 
     [GeneratedRegex(@"\(p\d\d, turn \d+\)")]
@@ -66,11 +98,15 @@ public partial class LlmExperimentTests
         var conversations = store.ReadConversations();
         var probes = store.ReadProbes();
         Assert.Equal(6, conversations.Count);
-        Assert.Equal(2 * probes.Count, server.RequestCount);
+        // Two simulators; the judge labels each real turn once (shared by the three conditions) plus each simulated
+        // turn of the two LLM simulators and of replay; one action label per distinct agent turn before a probe.
+        Assert.Equal(2 * probes.Count, server.Requests.Count(r => !IsJudge(r) && !IsActionLabeller(r)));
+        Assert.Equal(4 * probes.Count, server.Requests.Count(IsJudge));
+        Assert.Equal(probes.Count, server.Requests.Count(IsActionLabeller));
 
         var license = PromptText.Fill(SimulatorPrompt.License(), new Dictionary<string, string> { ["decision"] = DomainWords.PersuasionForGood.Decision });
         var byProbe = new Dictionary<(string, int), (string? Persona, string? Instructed, string User)>();
-        foreach (var r in server.Requests)
+        foreach (var r in server.Requests.Where(r => !IsJudge(r) && !IsActionLabeller(r)))
         {
             var system = r.Messages.Single(m => m.Role == "system").Text;
             var user = r.Messages.Single(m => m.Role == "user").Text;
@@ -112,15 +148,23 @@ public partial class LlmExperimentTests
         Assert.All(rows.Where(r => r.Condition == "replay"), r => Assert.Equal(r.Real!.Stage, r.Sim!.Stage));
         Assert.All(rows.Where(r => r.Condition == "persona"), r => Assert.StartsWith("sounds good, how do I donate after (", r.Texts!.SimReply, StringComparison.Ordinal));
         Assert.All(rows.Where(r => r.Condition == "instructed"), r => Assert.StartsWith("busy, no after (", r.Texts!.SimReply, StringComparison.Ordinal));
+        foreach (var r in rows.Where(r => r.Condition != "replay"))
+        {
+            Assert.Equal(StageOf(r.Texts!.RealReply), r.Real!.Stage.ToString().ToLowerInvariant());
+            Assert.Equal(Depth(StageOf(r.Texts.SimReply!)) - Depth(StageOf(r.Texts.RealReply)), (int)r.Sim!.Stage - (int)r.Real.Stage);
+        }
+        Assert.Contains(rows, r => r.Condition == "persona" && r.Sim!.Stage != r.Real!.Stage);
         Assert.Contains(rows, r => r.HumanStage is not null);
-        Assert.Contains(rows, r => r.Action is not null);
+        Assert.All(rows, r => Assert.Equal(Dfid.Instrument.AgentAction.Pitch, r.Action));
 
         var manifest = store.ReadManifest()!;
         var personaManifest = manifest.Components.Single(c => c.Name == "persona");
         Assert.Equal(PromptText.Sha256(personaManifest.Prompts["persona"]), personaManifest.PromptSha256["persona"]);
         Assert.Contains("{profile}", personaManifest.Prompts["persona"], StringComparison.Ordinal);
-        // Model answers are the persona and instructed turns; the learned instrument and labeller call no model.
-        Assert.Equal(2 * probes.Count, manifest.Usage!.ModelCalls);
-        Assert.Equal(2L * probes.Count * (40 + 8), manifest.Usage.PromptTokens + manifest.Usage.CompletionTokens);
+        // Model answers: the persona and instructed turns, the judge's labels and the action labels.
+        Assert.Equal(7 * probes.Count, manifest.Usage!.ModelCalls);
+        Assert.Equal(2L * probes.Count * (40 + 8) + 4L * probes.Count * (300 + 30) + probes.Count * (200 + 5),
+            manifest.Usage.PromptTokens + manifest.Usage.CompletionTokens);
+        Assert.Contains("annotate decision states", manifest.Components.Single(c => c.Name == "judge").Prompts["perceiver"], StringComparison.Ordinal);
     }
 }

@@ -1,0 +1,100 @@
+using System.Collections.Immutable;
+using System.Diagnostics;
+using System.Globalization;
+using System.Text.Json;
+using Dfid.Corpus;
+using Dfid.Running;
+using Dfid.Store;
+using Dfid.Tests.Fakes;
+
+namespace Dfid.Bench;
+
+/// <summary>
+/// <c>run</c>: a 374-conversation probe run (about 1,100 probes) with two LLM conditions (persona and instructed, both
+/// scored by an LLM judge) against the loopback OpenAI server with 50 ms latency; compares the wall time with the ideal
+/// time for the configured concurrency (calls × latency / concurrency). Target: within 1.25×.
+/// Arguments: <c>[--concurrency N] [--latency-ms L] [--per-stratum N]</c>.
+/// </summary>
+public sealed class RunHarness : IHarness
+{
+    /// <inheritdoc/>
+    public string Name => "run";
+
+    /// <inheritdoc/>
+    public async Task<int> RunAsync(string[] args)
+    {
+        var concurrency = Arg(args, "--concurrency", 32);
+        var latencyMs = Arg(args, "--latency-ms", 50);
+        var perStratum = Arg(args, "--per-stratum", 187);
+        var latency = TimeSpan.FromMilliseconds(latencyMs);
+        await using var server = LoopbackOpenAiServer.Start(r =>
+        {
+            var judge = r.Messages.Any(m => m.Role == "system" && m.Text.Contains("annotate decision states", StringComparison.Ordinal));
+            var reply = judge
+                ? ScriptedReply.Text("""{"stage":"engaging","emotion":"neutral","blocker":"none","convergence_delta":0,"key_signal":"ok"}""", 400, 30)
+                : ScriptedReply.Text("sure, tell me more", 200, 6);
+            return reply.After(latency);
+        });
+        var dir = Path.Combine(Path.GetTempPath(), "dfid-bench-run", Guid.NewGuid().ToString("N"));
+        Directory.CreateDirectory(dir);
+        CorpusFile.Write(Path.Combine(dir, "corpus.jsonl"), Corpus(2 * perStratum));
+        var model = $"openai:bench@{server.BaseUrl}";
+        File.WriteAllText(Path.Combine(dir, "experiment.yaml"), $$"""
+            corpus: corpus.jsonl
+            sample: { balanced: {{perStratum}}, seed: 7 }
+            simulators:
+              persona: { kind: persona, model: "{{model}}", temperature: 0.7 }
+              instructed: { kind: instructed, model: "{{model}}", temperature: 0.7 }
+            instruments:
+              judge: { kind: llm, model: "{{model}}", temperature: 0 }
+            conditions:
+              - { simulator: persona, instrument: judge }
+              - { simulator: instructed, instrument: judge }
+            cache: { enabled: false }
+            concurrency: {{concurrency}}
+            """);
+        var experiment = ExperimentParser.Load(Path.Combine(dir, "experiment.yaml"));
+        var settings = new RunSettings(Path.Combine(dir, "run"), CachePath: Path.Combine(dir, "cache"));
+        using var factory = RunServices.CreateFactory(experiment, settings);
+        var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var clock = Stopwatch.StartNew();
+        var result = await ExperimentRun.RunAsync(experiment, settings, factory);
+        var elapsed = clock.Elapsed.TotalSeconds;
+        var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
+        var calls = server.RequestCount;
+        var ideal = calls * latency.TotalSeconds / concurrency;
+        var ratio = elapsed / ideal;
+        var inv = CultureInfo.InvariantCulture;
+        Console.WriteLine(string.Create(inv, $"run: {result.Manifest.Conversations.Values.Sum()} conversations, {result.Manifest.ProbeCount} probes, 2 LLM conditions, {calls} model calls"));
+        Console.WriteLine(string.Create(inv, $"latency {latencyMs} ms, concurrency {concurrency} (server saw at most {server.MaxConcurrentRequests} in flight)"));
+        Console.WriteLine(string.Create(inv, $"process CPU {cpu:0.00} s ({1000 * cpu / calls:0.00} ms per model call, client + loopback server + store); load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
+        Console.WriteLine(string.Create(inv, $"wall {elapsed:0.00} s, ideal {ideal:0.00} s (calls x latency / concurrency), ratio {ratio:0.000} (target <= 1.25); outcome {result.Outcome.End}"));
+        try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
+        return result.Outcome.End == RunEnd.Completed && ratio <= 1.25 ? 0 : 1;
+    }
+
+    private static int Arg(string[] args, string name, int fallback)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
+    }
+
+    /// <summary>Generated conversations (own text): 8 user turns each, half converted.</summary>
+    private static List<Conversation> Corpus(int n)
+    {
+        var list = new List<Conversation>();
+        for (var c = 0; c < n; c++)
+        {
+            var turns = ImmutableArray.CreateBuilder<Turn>();
+            for (var u = 0; u < 8; u++)
+            {
+                turns.Add(new Turn(Role.Agent, $"agent message {u} of conversation {c}: would you consider our offer?"));
+                turns.Add(new Turn(Role.User, $"user message {u} of conversation {c}: let me think about it"));
+            }
+            var profile = ImmutableSortedDictionary<string, JsonElement>.Empty.Add("age", JsonSerializer.SerializeToElement(20 + c % 50));
+            list.Add(new Conversation($"b{c:D4}", turns.ToImmutable(), new Outcome(c % 2 == 0, Verified: true), profile,
+                new CorpusSource("bench"), ImmutableSortedDictionary<string, JsonElement>.Empty));
+        }
+        return list;
+    }
+}
