@@ -244,9 +244,10 @@ public static class InstrumentValidation
                 {
                     r = await instrument.LabelAsync(requests[i], token);
                 }
-                catch (Exception ex) when (ex is not OperationCanceledException)
+                catch (Exception ex) when (ex is not OperationCanceledException and not Dfid.Models.BudgetExhaustedException)
                 {
-                    // An instrument should return failures as data; one that throws still must not abort the validation.
+                    // An instrument should return failures as data; one that throws still must not abort the validation
+                    // (a spent budget does stop it: every further call would fail the same way).
                     r = new LabelResult(null, LabelStatus.ModelError, ex.Message);
                 }
                 results[i] = r;
