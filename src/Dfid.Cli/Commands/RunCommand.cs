@@ -1,5 +1,7 @@
 using System.ComponentModel;
 using System.Globalization;
+using System.Text.Json;
+using Dfid.Analysis;
 using Dfid.Running;
 using Dfid.Store;
 using Spectre.Console;
@@ -108,4 +110,30 @@ internal static class RunExecution
     }
 
     private static string F(double v) => double.IsNaN(v) ? "–" : v.ToString("+0.000;−0.000;0.000", CultureInfo.InvariantCulture);
+}
+
+/// <summary>Reads a run folder into the analysis.</summary>
+internal static class RunAnalysis
+{
+    public static RunStore OpenExisting(string runDir)
+    {
+        if (!File.Exists(Path.Combine(runDir, RunStore.FileName)))
+            throw new DfidException($"{runDir}: no run store ({RunStore.FileName}) here; pass the folder given to dfid run --out (or runs/demo)", 2);
+        return RunStore.Open(runDir);
+    }
+
+    public static AnalysisResults Analyze(string runDir, int? permutations, int? bootstrap, long? seed)
+    {
+        using var store = OpenExisting(runDir);
+        var rows = store.ReadProbeRows(includeTexts: true);
+        if (rows.Count == 0) throw new DfidException($"{runDir}: the run has no finished probes yet; run it first (dfid run EXPERIMENT.yaml --out {runDir})", 1);
+        var options = new AnalysisOptions { Conditions = store.ReadConditions().Select(c => new ConditionDescriptor(c.Name, c.Simulator, c.Instrument)).ToList() };
+        if (permutations is { } p) options = options with { Permutations = p };
+        if (bootstrap is { } b) options = options with { BootstrapResamples = b };
+        if (seed is { } s) options = options with { Seed = s };
+        var results = DecisionFidelityAnalysis.Analyze(rows, options);
+        if (store.ReadManifestJson() is { } manifest)
+            results = results with { Manifest = JsonDocument.Parse(manifest).RootElement.Clone() };
+        return results;
+    }
 }

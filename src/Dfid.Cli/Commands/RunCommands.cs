@@ -12,11 +12,5 @@ internal static class RunCommands
             .WithExample("run", "experiment.yaml", "--out", "runs/exp1");
         config.AddCommand<DemoCommand>("demo")
             .WithDescription("Run the default experiment on PersuasionForGood and print the summary (offline; --model adds LLM simulators).");
-        config.AddCommand<RunAnalyzeCommand>("analyze")
-            .WithDescription("Decision-fidelity statistics of a run: writes RUN_DIR/results.json and prints the summary.")
-            .WithExample("analyze", "runs/demo");
-        config.AddCommand<RunExportCommand>("export")
-            .WithDescription("Write a run's probe table as CSV (one row per condition and probe).")
-            .WithExample("export", "runs/demo", "--probes", "probes.csv");
     }
 }

@@ -40,7 +40,7 @@ public static class ExperimentRun
         var probes = sample.SelectMany(c => ProbeSelector.Select(c, experiment.Probes)).ToList();
 
         using var store = RunStore.Open(settings.OutDir);
-        store.BindExperiment(experiment.Text, experiment.SourcePath);
+        store.BindExperiment(experiment.Text, Identity(experiment), experiment.SourcePath);
         var previous = store.ReadManifest();
         if (previous is not null && previous.CorpusSha256 != corpusHash)
             throw new DfidException(
@@ -132,6 +132,24 @@ public static class ExperimentRun
         ArgumentNullException.ThrowIfNull(corpus);
         if (spec is null) return corpus.Where(c => c.Outcome.Converted is not null).ToList();
         return CorpusSampler.Balanced(corpus, spec.PerStratum, spec.Seed).Conversations;
+    }
+
+    /// <summary>What an experiment measures, as canonical JSON: everything but budget, concurrency, cache and the file's path.</summary>
+    public static string Identity(Experiment experiment)
+    {
+        ArgumentNullException.ThrowIfNull(experiment);
+        return System.Text.Json.JsonSerializer.Serialize(new
+        {
+            corpus = experiment.CorpusPath,
+            sample = experiment.Sample,
+            positions = experiment.Probes.Positions,
+            skip_greeting = experiment.Probes.SkipGreeting,
+            simulators = experiment.Simulators.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => k.Value with { Line = 0 }),
+            instruments = experiment.Instruments.OrderBy(k => k.Key, StringComparer.Ordinal).Select(k => k.Value with { Line = 0 }),
+            actions = experiment.Actions is { } a ? a with { Line = 0 } : null,
+            conditions = experiment.Conditions.Select(c => c with { Line = 0 }),
+            domain = experiment.Domain,
+        }, RunStore.Json);
     }
 
     /// <summary>Lower-case hex SHA-256 of a file.</summary>

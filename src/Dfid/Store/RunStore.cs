@@ -92,24 +92,33 @@ public sealed class RunStore : IDisposable
 
     // ---------- experiment, manifest, plan ----------
 
-    /// <summary>Records the experiment text; a store holding a different experiment is refused (a run folder holds one experiment).</summary>
+    /// <summary>
+    /// Records the experiment. A run folder holds one experiment: a store whose experiment differs in what it measures
+    /// (<paramref name="identity"/>: corpus, sample, probes, simulators, instruments, conditions, domain) is refused; a
+    /// change of budget, concurrency or cache settings is accepted (that is how a budget stop is continued) and the
+    /// latest text is kept next to the first one.
+    /// </summary>
     /// <exception cref="DfidException">The folder already holds a different experiment.</exception>
-    public void BindExperiment(string experimentText, string experimentPath)
+    public void BindExperiment(string experimentText, string identity, string experimentPath)
     {
         ArgumentNullException.ThrowIfNull(experimentText);
-        var existing = GetMeta("experiment");
+        ArgumentNullException.ThrowIfNull(identity);
+        var existing = GetMeta("experiment_identity");
         if (existing is null)
         {
+            SetMeta("experiment_identity", identity);
+            SetMeta("experiment_first", experimentText);
             SetMeta("experiment", experimentText);
             return;
         }
-        if (existing.ReplaceLineEndings("\n").Trim() != experimentText.ReplaceLineEndings("\n").Trim())
+        if (existing != identity)
             throw new DfidException(
-                $"{Path.GetDirectoryName(FilePath)} holds a run of a different experiment than {experimentPath}; " +
-                "run it with --out NEW_FOLDER, or restore the experiment text that started this run (dfid keeps it in the store)", 2);
+                $"{Path.GetDirectoryName(FilePath)} holds a run of a different experiment than {experimentPath} (only budget, concurrency and cache " +
+                "may change between sessions); run it with --out NEW_FOLDER, or restore the experiment that started this run (dfid keeps its text in the store)", 2);
+        SetMeta("experiment", experimentText);
     }
 
-    /// <summary>The experiment text the run was started with, if any.</summary>
+    /// <summary>The experiment text of the latest session, if any.</summary>
     public string? ReadExperimentText() => GetMeta("experiment");
 
     /// <summary>Writes (replaces) the manifest.</summary>
