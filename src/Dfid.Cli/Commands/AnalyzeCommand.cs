@@ -1,6 +1,7 @@
 using System.ComponentModel;
 using System.Text.Json;
 using Dfid.Analysis;
+using Dfid.Running;
 using Dfid.Store;
 using Spectre.Console;
 using Spectre.Console.Cli;
@@ -50,8 +51,8 @@ internal sealed class AnalyzeCommand(IAnsiConsole console) : AsyncCommand<Analyz
 
     public override Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var rows = AnalysisRunReader.ReadRows(settings.RunDir, includeTexts: true, out var store);
-        using (store)
+        using var store = RunResults.OpenStore(settings.RunDir);
+        var rows = RunResults.ReadRows(store, includeTexts: true);
         {
             var options = new AnalysisOptions
             {
@@ -59,13 +60,10 @@ internal sealed class AnalyzeCommand(IAnsiConsole console) : AsyncCommand<Analyz
                 BootstrapResamples = settings.Bootstrap,
                 Seed = settings.Seed,
                 ConfirmatoryFamily = settings.Confirmatory?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-                Conditions = store.ReadConditions().Select(c => new ConditionDescriptor(c.Name, c.Simulator, c.Instrument)).ToList(),
             };
             cancellationToken.ThrowIfCancellationRequested();
             Console.Error.WriteLine($"analysing {rows.Count} probe rows ({options.Permutations} permutations, {options.BootstrapResamples} bootstrap resamples, seed {options.Seed})...");
-            var results = DecisionFidelityAnalysis.Analyze(rows, options);
-            if (store.ReadManifest() is { } manifest)
-                results = results with { Manifest = JsonSerializer.SerializeToElement(manifest, ManifestJson) };
+            var results = RunResults.Analyze(store, rows, options);
             var outPath = settings.Out ?? Path.Combine(settings.RunDir, "results.json");
             AnalysisResultsJson.WriteFile(results, outPath);
             Console.Error.WriteLine($"wrote {Path.GetFullPath(outPath)}");
@@ -75,7 +73,6 @@ internal sealed class AnalyzeCommand(IAnsiConsole console) : AsyncCommand<Analyz
         }
     }
 
-    private static readonly JsonSerializerOptions ManifestJson = new() { PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower };
 }
 
 /// <summary><c>dfid export RUN_DIR --probes FILE.csv</c>: the probe table as CSV.</summary>
@@ -97,8 +94,9 @@ internal sealed class ExportCommand : AsyncCommand<ExportCommand.Settings>
 
     public override Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var rows = AnalysisRunReader.ReadRows(settings.RunDir, includeTexts: false, out var store);
-        store.Dispose();
+        IReadOnlyList<ProbeRow> rows;
+        using (var store = RunResults.OpenStore(settings.RunDir))
+            rows = RunResults.ReadRows(store, includeTexts: false);
         if (settings.Probes == "-")
         {
             ProbeTableCsv.Write(rows, Console.Out);
@@ -108,24 +106,5 @@ internal sealed class ExportCommand : AsyncCommand<ExportCommand.Settings>
             ProbeTableCsv.Write(rows, writer);
         Console.Error.WriteLine($"wrote {rows.Count} probe rows to {Path.GetFullPath(settings.Probes!)}");
         return Task.FromResult(0);
-    }
-}
-
-/// <summary>Opens a run folder's store for reading, with errors that name the folder and the fix.</summary>
-internal static class AnalysisRunReader
-{
-    public static IReadOnlyList<Dfid.Analysis.ProbeRow> ReadRows(string runDir, bool includeTexts, out RunStore store)
-    {
-        var path = Path.Combine(runDir, RunStore.FileName);
-        if (!File.Exists(path))
-            throw new DfidException($"{runDir}: no {RunStore.FileName}; pass a run folder written by `dfid run` (or `dfid demo`)", 2);
-        store = RunStore.Open(runDir);
-        var rows = store.ReadProbeRows(includeTexts);
-        if (rows.Count == 0)
-        {
-            store.Dispose();
-            throw new DfidException($"{path}: no finished probe yet; run `dfid run` on this folder first (it resumes)", 1);
-        }
-        return rows;
     }
 }

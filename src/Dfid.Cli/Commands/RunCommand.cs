@@ -80,6 +80,8 @@ internal static class RunExecution
                 case RunEnd.Completed:
                     Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
                         $"done: {p.ProbesTotal} probes ({p.ProbesSkipped} already done before this session) in {p.Elapsed.TotalSeconds:0.0} s; store {Path.Combine(result.RunDir, RunStore.FileName)}"));
+                    var report = await ReportEntry.WriteForRunAsync(settings.OutDir, cts.Token);
+                    console.WriteLine("report: " + report.Html);
                     return 0;
                 case RunEnd.BudgetReached:
                     Console.Error.WriteLine($"stopped by the budget: {result.Outcome.Message}");
@@ -99,41 +101,17 @@ internal static class RunExecution
     public static void PrintSummary(IAnsiConsole console, string runDir)
     {
         // The analysis table (with CIs and permutation p), written to RUN_DIR/results.json as well.
-        var results = RunAnalysis.Analyze(runDir, null, null, null);
+        using var store = RunResults.OpenStore(runDir);
+        var rows = store.ReadProbeRows(includeTexts: true);
+        if (rows.Count == 0) return; // nothing finished yet: the caller says how to resume
+        var results = RunResults.Analyze(store, rows);
         Analysis.AnalysisResultsJson.WriteFile(results, Path.Combine(runDir, "results.json"));
         console.Profile.Out.Writer.WriteLine(Analysis.ResultsSummary.Render(results));
-        using var store = RunStore.Open(runDir);
-        var quick = RunSummary.Compute(store.ReadProbeRows());
+        var quick = RunSummary.Compute(rows);
         foreach (var s in quick.Where(s => s.ProbesOk < s.Probes))
             console.Profile.Out.Writer.WriteLine($"{s.Condition}: {s.Probes - s.ProbesOk} of {s.Probes} probes without both labels (see the store's status columns)");
         Console.Error.WriteLine($"results: {Path.Combine(runDir, "results.json")} (dfid analyze {runDir} --json prints them)");
     }
 
     private static string F(double v) => double.IsNaN(v) ? "–" : v.ToString("+0.000;−0.000;0.000", CultureInfo.InvariantCulture);
-}
-
-/// <summary>Reads a run folder into the analysis.</summary>
-internal static class RunAnalysis
-{
-    public static RunStore OpenExisting(string runDir)
-    {
-        if (!File.Exists(Path.Combine(runDir, RunStore.FileName)))
-            throw new DfidException($"{runDir}: no run store ({RunStore.FileName}) here; pass the folder given to dfid run --out (or runs/demo)", 2);
-        return RunStore.Open(runDir);
-    }
-
-    public static AnalysisResults Analyze(string runDir, int? permutations, int? bootstrap, long? seed)
-    {
-        using var store = OpenExisting(runDir);
-        var rows = store.ReadProbeRows(includeTexts: true);
-        if (rows.Count == 0) throw new DfidException($"{runDir}: the run has no finished probes yet; run it first (dfid run EXPERIMENT.yaml --out {runDir})", 1);
-        var options = new AnalysisOptions { Conditions = store.ReadConditions().Select(c => new ConditionDescriptor(c.Name, c.Simulator, c.Instrument)).ToList() };
-        if (permutations is { } p) options = options with { Permutations = p };
-        if (bootstrap is { } b) options = options with { BootstrapResamples = b };
-        if (seed is { } s) options = options with { Seed = s };
-        var results = DecisionFidelityAnalysis.Analyze(rows, options);
-        if (store.ReadManifestJson() is { } manifest)
-            results = results with { Manifest = JsonDocument.Parse(manifest).RootElement.Clone() };
-        return results;
-    }
 }

@@ -1,5 +1,6 @@
 using System.Text.Json;
 using Dfid.Analysis;
+using Dfid.Running;
 using Dfid.Store;
 
 namespace Dfid.Reporting;
@@ -29,21 +30,14 @@ public static class RunReportSource
             var read = AnalysisResultsJson.ReadFile(resultsPath);
             if (!haveStore) return Task.FromResult(new RunReportData(read, []));
             using var s = RunStore.Open(runDir);
-            if (read.Manifest is null) read = read with { Manifest = ManifestElement(s) };
+            if (read.Manifest is null) read = read with { Manifest = RunResults.Manifest(s) };
             return Task.FromResult(new RunReportData(read, Validation(s, s.ReadProbeRows(), read.Settings.Seed)));
         }
-        if (!haveStore)
-            throw new DfidException($"{runDir}: no {RunStore.FileName} and no results.json; pass a run folder written by `dfid run` or `dfid demo`", 2);
-
-        using var store = RunStore.Open(runDir);
-        var rows = store.ReadProbeRows(includeTexts: true);
-        if (rows.Count == 0)
-            throw new DfidException($"{storePath}: no finished probe yet; run `dfid run` on this folder first (it resumes)", 1);
-        var conditions = store.ReadConditions().Select(c => new ConditionDescriptor(c.Name, c.Simulator, c.Instrument)).ToList();
-        options = (options ?? new AnalysisOptions()) with { Conditions = options?.Conditions ?? conditions };
+        using var store = RunResults.OpenStore(runDir);
+        var rows = RunResults.ReadRows(store, includeTexts: true);
         cancellationToken.ThrowIfCancellationRequested();
-        var results = DecisionFidelityAnalysis.Analyze(rows, options);
-        return Task.FromResult(new RunReportData(results with { Manifest = ManifestElement(store) }, Validation(store, rows, options.Seed)));
+        var results = RunResults.Analyze(store, rows, options);
+        return Task.FromResult(new RunReportData(results, Validation(store, rows, results.Settings.Seed)));
     }
 
     // SQLite in WAL mode writes to the -wal file first; the store changed when either file did.
@@ -96,14 +90,6 @@ public static class RunReportSource
 
     private static double? Finite(double v) => double.IsFinite(v) ? v : null;
 
-    private static JsonElement? ManifestElement(RunStore store) =>
-        store.ReadManifest() is { } m ? JsonSerializer.SerializeToElement(m, ManifestJson) : null;
-
-    private static readonly JsonSerializerOptions ManifestJson = new()
-    {
-        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
-        DictionaryKeyPolicy = null,
-    };
 }
 
 /// <summary>What the report of a run folder shows: the analysis results (manifest attached) and the instrument validation.</summary>
