@@ -32,7 +32,7 @@ internal sealed class DemoCommand(IAnsiConsole console) : AsyncCommand<DemoComma
         public bool NoCache { get; init; }
 
         [CommandOption("--cache <DIR>")]
-        [Description("Cache folder (default ~/.cache/dfid).")]
+        [Description("Cache folder (default: $DFID_CACHE_DIR, $XDG_CACHE_HOME/dfid or ~/.cache/dfid).")]
         public string? Cache { get; init; }
 
         [CommandOption("--concurrency <N>")]

@@ -27,7 +27,7 @@ internal sealed class RunCommand(IAnsiConsole console) : AsyncCommand<RunCommand
         public bool NoCache { get; init; }
 
         [CommandOption("--cache <DIR>")]
-        [Description("Cache folder (default: the experiment's cache.path, else ~/.cache/dfid).")]
+        [Description("Cache folder (default: the experiment's cache.path, else $DFID_CACHE_DIR, $XDG_CACHE_HOME/dfid or ~/.cache/dfid).")]
         public string? Cache { get; init; }
 
         [CommandOption("--concurrency <N>")]

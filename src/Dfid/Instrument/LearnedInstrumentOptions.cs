@@ -57,12 +57,5 @@ public sealed class LearnedInstrumentOptions
         if (errors.Count > 0) throw new DfidException("learned instrument options: " + string.Join("; ", errors) + ".", 2);
     }
 
-    private static string CacheRoot()
-    {
-        var own = Environment.GetEnvironmentVariable("DFID_CACHE_DIR");
-        if (!string.IsNullOrWhiteSpace(own)) return own;
-        var xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
-        if (!string.IsNullOrWhiteSpace(xdg)) return Path.Combine(xdg, "dfid");
-        return Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "dfid");
-    }
+    private static string CacheRoot() => CacheFolder.Default();
 }

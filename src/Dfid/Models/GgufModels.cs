@@ -31,9 +31,7 @@ public static class GgufModels
     public static string CacheRoot(Func<string, string?> environment)
     {
         ArgumentNullException.ThrowIfNull(environment);
-        return environment("DFID_CACHE_DIR") is { Length: > 0 } d ? d
-            : environment("XDG_CACHE_HOME") is { Length: > 0 } x ? Path.Combine(x, "dfid")
-            : Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache", "dfid");
+        return CacheFolder.Default(environment);
     }
 
     /// <summary>The folder pulled models go to (<c>models/</c> under <see cref="CacheRoot"/>).</summary>

@@ -7,7 +7,7 @@ namespace Dfid.Running;
 /// <param name="Concurrency">Concurrency override.</param>
 public sealed record RunSettings(string OutDir, bool NoCache = false, string? CachePath = null, int? Concurrency = null)
 {
-    /// <summary>The cache folder: the override, the experiment's, or <c>$XDG_CACHE_HOME/dfid</c> (<c>~/.cache/dfid</c>).</summary>
+    /// <summary>The cache folder: the override, the experiment's, or <see cref="CacheFolder.Default"/>.</summary>
     public string ResolveCacheFolder(Experiment experiment)
     {
         ArgumentNullException.ThrowIfNull(experiment);
@@ -15,11 +15,6 @@ public sealed record RunSettings(string OutDir, bool NoCache = false, string? Ca
         return experiment.Cache.Path ?? DefaultCacheFolder();
     }
 
-    /// <summary><c>$XDG_CACHE_HOME/dfid</c>, else <c>~/.cache/dfid</c>.</summary>
-    public static string DefaultCacheFolder()
-    {
-        var xdg = Environment.GetEnvironmentVariable("XDG_CACHE_HOME");
-        var root = string.IsNullOrWhiteSpace(xdg) ? Path.Combine(Environment.GetFolderPath(Environment.SpecialFolder.UserProfile), ".cache") : xdg;
-        return Path.Combine(root, "dfid");
-    }
+    /// <summary><see cref="CacheFolder.Default"/>: <c>$DFID_CACHE_DIR</c>, <c>$XDG_CACHE_HOME/dfid</c> or <c>~/.cache/dfid</c>.</summary>
+    public static string DefaultCacheFolder() => CacheFolder.Default();
 }

@@ -94,7 +94,9 @@ public sealed class PromptedSimulator : IUserSimulator
             return new SimulatedTurn(null, SimulationStatus.ModelError, ex.GetType().Name + ": " + ex.Message,
                 new Models.ModelCall(_modelName, null, null, sw.Elapsed.TotalMilliseconds, false, attempts));
         }
-        var call = Models.ModelCall.FromResponse(response) ?? ModelCallReader.From(response, _modelName, sw.Elapsed.TotalMilliseconds);
+        // A client not built by ModelHost attaches no record: keep what the response itself reports.
+        var call = Models.ModelCall.FromResponse(response)
+            ?? new Models.ModelCall(response.ModelId ?? _modelName, response.Usage?.InputTokenCount, response.Usage?.OutputTokenCount, sw.Elapsed.TotalMilliseconds, CacheHit: false, Attempts: 1);
         var raw = response.Text;
         var (text, status) = ReplyCleaner.Clean(raw, Domain.AgentLabel);
         var error = status switch
