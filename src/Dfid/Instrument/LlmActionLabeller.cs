@@ -72,8 +72,7 @@ public sealed class LlmActionLabeller : IAgentActionLabeller
         var messages = BuildMessages(conversation, agentTurnIndex);
         var answer = await _client.GetJsonAsync(messages, Schema, "agent_action", _options.ChatOptions, cancellationToken);
         if (!answer.IsSuccess)
-            return new ActionLabelResult(null, answer.Failure == JsonFailureKind.ModelError ? LabelStatus.ModelError : LabelStatus.InvalidAnswer,
-                $"{answer.FailureName}: {answer.Error}", answer.Call);
+            return new ActionLabelResult(null, LlmPrompts.FailureStatus(answer), LlmPrompts.FailureText(answer), answer.Call);
         StateNames.TryParse(answer.Value!.Value.GetProperty("action").GetString(), out AgentAction action);
         return new ActionLabelResult(action, LabelStatus.Ok, null, answer.Call);
     }

@@ -87,8 +87,7 @@ public sealed class LlmPerceiver : IInstrument
         var messages = BuildMessages(request);
         var answer = await _client.GetJsonAsync(messages, Schema, "decision_state", _options.ChatOptions, cancellationToken);
         if (!answer.IsSuccess)
-            return new LabelResult(null, answer.Failure == JsonFailureKind.ModelError ? LabelStatus.ModelError : LabelStatus.InvalidAnswer,
-                $"{answer.FailureName}: {answer.Error}", answer.Call, answer.RawText);
+            return new LabelResult(null, LlmPrompts.FailureStatus(answer), LlmPrompts.FailureText(answer), answer.Call, answer.RawText);
         return LabelResult.Success(Parse(answer.Value!.Value, request.LabelledText), answer.Call, answer.RawText);
     }
 
