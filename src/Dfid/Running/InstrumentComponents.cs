@@ -34,18 +34,18 @@ public static class InstrumentComponents
                         ["embedder"] = "all-MiniLM-L6-v2",
                     });
                 case "llm":
-                {
-                    var model = spec.Model!;
-                    var perceiver = new LlmPerceiver(factory.Chat(model), new LlmPerceiverOptions
                     {
-                        Domain = InstrumentDomain(experiment, corpus),
-                        LastTurns = spec.ContextTurns,
-                        Name = spec.Name,
-                        ChatOptions = RunComponentFactory.ChatOptionsOf(model),
-                    });
-                    return new NamedInstrument(spec.Name, perceiver, "llm", model.Spec, ModelOptions(model, spec.ContextTurns),
-                        new Dictionary<string, string> { ["perceiver"] = perceiver.PromptTemplate + "\n--- schema ---\n" + perceiver.Schema.GetRawText() });
-                }
+                        var model = spec.Model!;
+                        var perceiver = new LlmPerceiver(factory.Chat(model), new LlmPerceiverOptions
+                        {
+                            Domain = InstrumentDomain(experiment, corpus),
+                            LastTurns = spec.ContextTurns,
+                            Name = spec.Name,
+                            ChatOptions = RunComponentFactory.ChatOptionsOf(model),
+                        });
+                        return new NamedInstrument(spec.Name, perceiver, "llm", model.Spec, ModelOptions(model, spec.ContextTurns),
+                            new Dictionary<string, string> { ["perceiver"] = perceiver.PromptTemplate + "\n--- schema ---\n" + perceiver.Schema.GetRawText() });
+                    }
                 default:
                     throw new DfidException(
                         $"{Path.GetFileName(experiment.SourcePath)}:{spec.Line}: instruments.{spec.Name}.kind: unknown kind '{spec.Kind}' (expected learned, llm)", 2);
@@ -60,17 +60,17 @@ public static class InstrumentComponents
                     return new NamedActionLabeller("learned", learnedActions, "learned", null,
                         new Dictionary<string, string> { ["training_hash"] = learnedActions.TrainingHash });
                 case "llm":
-                {
-                    var model = spec.Model!;
-                    var labeller = new LlmActionLabeller(factory.Chat(model), new LlmPerceiverOptions
                     {
-                        Domain = InstrumentDomain(experiment, corpus),
-                        Name = "llm",
-                        ChatOptions = RunComponentFactory.ChatOptionsOf(model),
-                    });
-                    return new NamedActionLabeller("llm", labeller, "llm", model.Spec, ModelOptions(model, null),
-                        new Dictionary<string, string> { ["actions"] = labeller.PromptTemplate + "\n--- schema ---\n" + labeller.Schema.GetRawText() });
-                }
+                        var model = spec.Model!;
+                        var labeller = new LlmActionLabeller(factory.Chat(model), new LlmPerceiverOptions
+                        {
+                            Domain = InstrumentDomain(experiment, corpus),
+                            Name = "llm",
+                            ChatOptions = RunComponentFactory.ChatOptionsOf(model),
+                        });
+                        return new NamedActionLabeller("llm", labeller, "llm", model.Spec, ModelOptions(model, null),
+                            new Dictionary<string, string> { ["actions"] = labeller.PromptTemplate + "\n--- schema ---\n" + labeller.Schema.GetRawText() });
+                    }
                 default:
                     throw new DfidException(
                         $"{Path.GetFileName(experiment.SourcePath)}:{spec.Line}: actions.kind: unknown kind '{spec.Kind}' (expected learned, llm)", 2);

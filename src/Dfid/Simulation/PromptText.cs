@@ -12,9 +12,17 @@ public static class PromptText
 {
     private static readonly Dictionary<string, string> ProfileLabels = new(StringComparer.OrdinalIgnoreCase)
     {
-        ["age"] = "Age", ["sex"] = "Sex", ["gender"] = "Gender", ["race"] = "Ethnicity", ["edu"] = "Education",
-        ["education"] = "Education", ["marital"] = "Marital status", ["employment"] = "Employment",
-        ["income"] = "Household income (survey code)", ["religion"] = "Religion", ["ideology"] = "Political views",
+        ["age"] = "Age",
+        ["sex"] = "Sex",
+        ["gender"] = "Gender",
+        ["race"] = "Ethnicity",
+        ["edu"] = "Education",
+        ["education"] = "Education",
+        ["marital"] = "Marital status",
+        ["employment"] = "Employment",
+        ["income"] = "Household income (survey code)",
+        ["religion"] = "Religion",
+        ["ideology"] = "Political views",
     };
 
     /// <summary>The real profile as natural language: known fields as "Label: value" lines, numeric scores in one line.</summary>

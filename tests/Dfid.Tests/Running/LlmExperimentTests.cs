@@ -47,7 +47,10 @@ public partial class LlmExperimentTests
             var labelled = LabelledTurn(user);
             var json = System.Text.Json.JsonSerializer.Serialize(new Dictionary<string, object>
             {
-                ["stage"] = StageOf(labelled), ["emotion"] = "neutral", ["blocker"] = "none", ["convergence_delta"] = 0,
+                ["stage"] = StageOf(labelled),
+                ["emotion"] = "neutral",
+                ["blocker"] = "none",
+                ["convergence_delta"] = 0,
                 ["key_signal"] = labelled[..Math.Min(12, labelled.Length)],
             });
             return ScriptedReply.Text(json, 300, 30);
