@@ -1,3 +1,4 @@
+using System.Text.Json;
 namespace Dfid.Corpus.Importers;
 
 /// <summary>Gathers an importer's conversations: cuts at decisions, applies <see cref="CorpusRules"/>, rejects duplicate ids,
@@ -29,6 +30,45 @@ internal sealed class ImportCollector
         }
         _conversations.Add(cut);
         return true;
+    }
+
+    /// <summary>
+    /// Reads <paramref name="path"/> as JSON Lines: blank lines are skipped, invalid UTF-8 and bad JSON become problems
+    /// at their line, and every parsed line goes to <paramref name="convert"/>, which returns the conversation (or null)
+    /// and adds its own problems for that line. Kept conversations go through <see cref="Add"/>.
+    /// </summary>
+    public void ReadJsonLines(string path, Func<JsonElement, List<string>, Conversation?> convert, CancellationToken cancellationToken)
+    {
+        using var stream = CorpusFile.Open(path);
+        using var reader = new JsonlLineReader(stream);
+        var problems = new List<string>();
+        while (reader.TryReadLine(out var line))
+        {
+            cancellationToken.ThrowIfCancellationRequested();
+            if (line.Span.Trim(" \t\r"u8).IsEmpty) continue;
+            if (!System.Text.Unicode.Utf8.IsValid(line.Span))
+            {
+                Problem(path, reader.LineNumber, $"invalid UTF-8 at byte {CorpusJson.FirstInvalidUtf8(line.Span) + 1} of the line (save the file as UTF-8)");
+                continue;
+            }
+            JsonDocument doc;
+            try
+            {
+                doc = JsonDocument.Parse(line);
+            }
+            catch (JsonException ex)
+            {
+                Problem(path, reader.LineNumber, "bad JSON: " + ex.Message);
+                continue;
+            }
+            using (doc)
+            {
+                problems.Clear();
+                var conversation = convert(doc.RootElement, problems);
+                foreach (var p in problems) Problem(path, reader.LineNumber, p);
+                if (conversation is not null && problems.Count == 0) Add(conversation, path, reader.LineNumber);
+            }
+        }
     }
 
     public CorpusImport Result()

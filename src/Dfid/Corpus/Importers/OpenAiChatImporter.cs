@@ -27,43 +27,15 @@ public sealed class OpenAiChatImporter : ICorpusImporter
     {
         ArgumentNullException.ThrowIfNull(request);
         var collector = new ImportCollector();
-        var name = request.InputPath;
-        var mode = new CorpusJson.ParseMode(true, Path.GetFileNameWithoutExtension(name));
-        using var stream = CorpusFile.Open(name);
-        using var reader = new JsonlLineReader(stream);
+        var mode = new CorpusJson.ParseMode(true, Path.GetFileNameWithoutExtension(request.InputPath));
         var buffer = new ArrayBufferWriter<byte>(1 << 14);
-        while (reader.TryReadLine(out var line))
+        collector.ReadJsonLines(request.InputPath, (root, problems) =>
         {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (line.Span.Trim(" \t\r"u8).IsEmpty) continue;
-            var problems = new List<string>();
-            if (!System.Text.Unicode.Utf8.IsValid(line.Span))
-            {
-                collector.Problem(name, reader.LineNumber, $"invalid UTF-8 at byte {CorpusJson.FirstInvalidUtf8(line.Span) + 1} of the line (save the file as UTF-8)");
-                continue;
-            }
-            JsonDocument doc;
-            try
-            {
-                doc = JsonDocument.Parse(line);
-            }
-            catch (JsonException ex)
-            {
-                collector.Problem(name, reader.LineNumber, "bad JSON: " + ex.Message);
-                continue;
-            }
-            using (doc)
-            {
-                buffer.ResetWrittenCount();
-                if (Translate(doc.RootElement, buffer, problems))
-                {
-                    using var translated = JsonDocument.Parse(buffer.WrittenMemory);
-                    var c = CorpusJson.FromElement(translated.RootElement, mode, problems);
-                    if (c is not null && problems.Count == 0) collector.Add(c, name, reader.LineNumber);
-                }
-                foreach (var p in problems) collector.Problem(name, reader.LineNumber, p);
-            }
-        }
+            buffer.ResetWrittenCount();
+            if (!Translate(root, buffer, problems)) return null;
+            using var translated = JsonDocument.Parse(buffer.WrittenMemory);
+            return CorpusJson.FromElement(translated.RootElement, mode, problems);
+        }, cancellationToken);
         return collector.Result();
     }
 

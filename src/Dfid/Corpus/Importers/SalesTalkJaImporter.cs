@@ -45,31 +45,7 @@ public sealed partial class SalesTalkJaImporter : ICorpusImporter
         ArgumentNullException.ThrowIfNull(request);
         var path = ResolveFile(request.InputPath);
         var collector = new ImportCollector();
-        using var stream = CorpusFile.Open(path);
-        using var reader = new JsonlLineReader(stream);
-        var name = path;
-        while (reader.TryReadLine(out var line))
-        {
-            cancellationToken.ThrowIfCancellationRequested();
-            if (line.Span.Trim(" \t\r"u8).IsEmpty) continue;
-            JsonDocument doc;
-            try
-            {
-                doc = JsonDocument.Parse(line);
-            }
-            catch (JsonException ex)
-            {
-                collector.Problem(name, reader.LineNumber, "bad JSON: " + ex.Message);
-                continue;
-            }
-            using (doc)
-            {
-                var problems = new List<string>();
-                var conversation = Convert(doc.RootElement, problems);
-                foreach (var p in problems) collector.Problem(name, reader.LineNumber, p);
-                if (conversation is not null) collector.Add(conversation, name, reader.LineNumber);
-            }
-        }
+        collector.ReadJsonLines(path, Convert, cancellationToken);
         return collector.Result();
     }
 
