@@ -22,14 +22,14 @@ public sealed class CachingTextEmbedder : ITextEmbedder, IDisposable
     /// <summary>Wraps <paramref name="inner"/>.</summary>
     /// <param name="inner">The embedder that computes missing vectors.</param>
     /// <param name="databasePath">SQLite file for the persistent cache (created if missing), or <c>null</c> for memory only.</param>
-    /// <param name="tag">Identifies the inner model in cache keys (change it when the model changes); defaults to the type name and dimensions.</param>
+    /// <param name="tag">Identifies the inner model in cache keys; defaults to its <see cref="ITextEmbedder.ModelId"/> and dimensions.</param>
     /// <param name="ownsInner">Whether <see cref="Dispose"/> also disposes <paramref name="inner"/>.</param>
     public CachingTextEmbedder(ITextEmbedder inner, string? databasePath = null, string? tag = null, bool ownsInner = false)
     {
         ArgumentNullException.ThrowIfNull(inner);
         _inner = inner;
         _ownsInner = ownsInner;
-        _tag = tag ?? $"{inner.GetType().Name}/{inner.Dimensions}/v1";
+        _tag = tag ?? $"{inner.ModelId}/{inner.Dimensions}";
         if (databasePath is null) return;
         var dir = Path.GetDirectoryName(Path.GetFullPath(databasePath));
         if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
@@ -43,6 +43,9 @@ public sealed class CachingTextEmbedder : ITextEmbedder, IDisposable
 
     /// <inheritdoc/>
     public int Dimensions => _inner.Dimensions;
+
+    /// <inheritdoc/>
+    public string ModelId => _inner.ModelId;
 
     /// <summary>How many vectors the inner embedder computed through this cache.</summary>
     public long Misses => Interlocked.Read(ref _misses);

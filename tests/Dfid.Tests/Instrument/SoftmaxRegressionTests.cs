@@ -73,6 +73,8 @@ public sealed class SoftmaxRegressionTests
 
         public int Dimensions => 3;
 
+        public string ModelId => "counting/1";
+
         public float[][] Embed(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)
         {
             Embedded += texts.Count;

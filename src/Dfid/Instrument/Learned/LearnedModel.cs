@@ -101,7 +101,7 @@ internal static class LearnedTrainer
         Add(target.ToString());
         Add(o.Mapping.Hash);
         Add($"{o.Folds}|{o.L2:R}|{o.MaxIterations}" + (o.ClassWeightPower != 0 ? $"|w{o.ClassWeightPower:R}" : ""));
-        Add($"{embedder.GetType().Name}|{embedder.Dimensions}");
+        Add($"{embedder.ModelId}|{embedder.Dimensions}");
         foreach (var e in examples.OrderBy(e => e.ConversationKey, StringComparer.Ordinal).ThenBy(e => e.TurnIndex))
         {
             Add(e.ConversationKey);
