@@ -101,41 +101,54 @@ public static class CorpusFile
     private static IEnumerable<TLine> Iterate<T, TLine>(Stream stream, string name, LineParser<T> parse, Func<T, string> idOf,
         Func<int, T, TLine> valid, Func<int, CorpusProblem[], TLine> invalid)
     {
-        // Lines are parsed in batches on all cores (parsing is the cost; splitting lines is cheap), then checked for
-        // duplicate ids and yielded in file order. A batch's bytes are copied out of the reader's buffer first.
+        // Lines are parsed in batches on all cores (parsing is the cost), then checked for duplicate ids and yielded in
+        // file order. Two batches take turns so the serial work overlaps the parsing: the next batch is split and copied
+        // out of the reader's buffer while this one is parsed, and this one is handed to the caller while the next is.
         using var _ = stream;
         using var reader = new JsonlLineReader(stream);
         var firstLineOfId = new Dictionary<string, int>(StringComparer.Ordinal);
-        var batch = new LineBatch<T>(parse);
-        while (true)
+        var current = new LineBatch<T>(parse);
+        var next = new LineBatch<T>(parse);
+        current.Fill(reader);
+        if (current.Count == 0) yield break;
+        var parsing = Task.Run(current.Parse);
+        try
         {
-            batch.Clear();
-            while (batch.Count < LineBatch<T>.MaxLines && batch.Bytes < LineBatch<T>.MaxBytes && reader.TryReadLine(out var line))
-                if (!IsBlank(line.Span)) batch.Add(line.Span, reader.LineNumber);
-            if (batch.Count == 0) yield break;
-            batch.Parse();
-            for (var i = 0; i < batch.Count; i++)
+            while (true)
             {
-                var lineNumber = batch.LineNumbers[i];
-                var ok = batch.Ok[i];
-                var reasons = batch.Reasons[i];
-                if (ok && !firstLineOfId.TryAdd(idOf(batch.Values[i]), lineNumber))
+                next.Fill(reader);
+                parsing.GetAwaiter().GetResult();
+                parsing = next.Count > 0 ? Task.Run(next.Parse) : Task.CompletedTask;
+                for (var i = 0; i < current.Count; i++)
                 {
-                    var id = idOf(batch.Values[i]);
-                    (reasons ??= []).Add($"duplicate id \"{id}\" (first used on line {firstLineOfId[id]}); ids must be unique");
-                    ok = false;
+                    var lineNumber = current.LineNumbers[i];
+                    var ok = current.Ok[i];
+                    var reasons = current.Reasons[i];
+                    if (ok && !firstLineOfId.TryAdd(idOf(current.Values[i]), lineNumber))
+                    {
+                        var id = idOf(current.Values[i]);
+                        (reasons ??= []).Add($"duplicate id \"{id}\" (first used on line {firstLineOfId[id]}); ids must be unique");
+                        ok = false;
+                    }
+                    yield return ok
+                        ? valid(lineNumber, current.Values[i])
+                        : invalid(lineNumber, reasons!.Select(r => new CorpusProblem(name, lineNumber, r)).ToArray());
                 }
-                yield return ok
-                    ? valid(lineNumber, batch.Values[i])
-                    : invalid(lineNumber, reasons!.Select(r => new CorpusProblem(name, lineNumber, r)).ToArray());
+                if (next.Count == 0) yield break;
+                (current, next) = (next, current);
             }
+        }
+        finally
+        {
+            // A caller that stops early must not close the stream under a parse still running (its fault, if any, is moot).
+            Task.WhenAny(parsing).Wait();
         }
     }
 
     /// <summary>A batch of lines copied into one buffer and parsed in parallel.</summary>
     private sealed class LineBatch<T>(LineParser<T> parse)
     {
-        public const int MaxLines = 128;
+        public const int MaxLines = 256;
         public const int MaxBytes = 4 << 20;
         private byte[] _buffer = new byte[1 << 16];
         private readonly int[] _starts = new int[MaxLines];
@@ -148,7 +161,15 @@ public static class CorpusFile
         public int Count { get; private set; }
         public int Bytes { get; private set; }
 
-        public void Clear()
+        /// <summary>Replaces the batch with the reader's next non-blank lines (up to <see cref="MaxLines"/> or <see cref="MaxBytes"/>).</summary>
+        public void Fill(JsonlLineReader reader)
+        {
+            Clear();
+            while (Count < MaxLines && Bytes < MaxBytes && reader.TryReadLine(out var line))
+                if (!IsBlank(line.Span)) Add(line.Span, reader.LineNumber);
+        }
+
+        private void Clear()
         {
             Array.Clear(Values, 0, Count);
             Array.Clear(Ok, 0, Count);
@@ -157,7 +178,7 @@ public static class CorpusFile
             Bytes = 0;
         }
 
-        public void Add(ReadOnlySpan<byte> line, int lineNumber)
+        private void Add(ReadOnlySpan<byte> line, int lineNumber)
         {
             if (Bytes + line.Length > _buffer.Length)
                 Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, Bytes + line.Length));
