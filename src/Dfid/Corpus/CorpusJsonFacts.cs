@@ -1,5 +1,7 @@
 using System.Buffers;
+using System.Numerics;
 using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
 using System.Text;
 using System.Text.Json;
 
@@ -57,11 +59,20 @@ internal static class CorpusJsonFacts
 
         public void Dispose() => ArrayPool<int>.Shared.Return(_entries);
 
+        /// <summary>A cheap hash of a key's length and first and last 8 bytes (keys are short; a collision only costs a
+        /// comparison). <see cref="HashCode.AddBytes"/> was 3% of a validate pass.</summary>
         private static int Hash(ReadOnlySpan<byte> key)
         {
-            var h = new HashCode();
-            h.AddBytes(key);
-            return h.ToHashCode();
+            ulong h;
+            if (key.Length >= 8)
+                h = MemoryMarshal.Read<ulong>(key) ^ BitOperations.RotateLeft(MemoryMarshal.Read<ulong>(key[^8..]), 29);
+            else
+            {
+                h = 0;
+                foreach (var b in key) h = (h << 8) | b;
+            }
+            h ^= (ulong)key.Length * 0x9E3779B97F4A7C15;
+            return (int)(h ^ (h >> 32));
         }
     }
 

@@ -143,6 +143,27 @@ public class CorpusFactsTests
             Assert.Equal((1017, 545, 472, 300), (acc.Result().Conversations, acc.Result().Converted, acc.Result().NotConverted, acc.Result().AnnotatedConversations));
     }
 
+    [Theory]
+    [InlineData(100, null, true)]
+    [InlineData(100, "k_0000099", false)]
+    [InlineData(3, "k_0000001", false)]
+    [InlineData(100, "k_0000000", false)]
+    [InlineData(5, "k_00000", true)] // a prefix of other keys is another key
+    public void SinglePass_LargeAndRepeatedProfileKeys_DecidedLikeFullReader(int keys, string? repeated, bool valid)
+    {
+        var profile = string.Join(",", Enumerable.Range(0, keys).Select(k => $"\"k_{k:0000000}\":{k}").Append(repeated is null ? null : $"\"{repeated}\":\"again\"").OfType<string>());
+        var line = "{\"id\":\"a\",\"turns\":[{\"role\":\"user\",\"text\":\"hi\"}],\"outcome\":{\"converted\":true,\"verified\":true},\"profile\":{" + profile + "},\"source\":{\"dataset\":\"d\"},\"meta\":{}}";
+        var bytes = Encoding.UTF8.GetBytes(line + "\n");
+
+        var full = CorpusFile.ReadLines(new MemoryStream(bytes), "m.jsonl").ToList();
+        var facts = CorpusFile.ReadFacts(new MemoryStream(bytes), "m.jsonl").ToList();
+
+        AssertAgree(full, facts);
+        Assert.Equal(valid, facts[0].IsValid);
+        Assert.Equal(valid, CorpusJsonFacts.TryRead(Encoding.UTF8.GetBytes(line), out _));
+        if (!valid) Assert.Contains($"profile.{repeated} appears twice", facts[0].Problems[0].Reason);
+    }
+
     [Fact]
     public void ReadFacts_MissingFile_ThrowsWithFix()
     {
