@@ -44,11 +44,11 @@ internal sealed class CorpusStatsCommand(IAnsiConsole console) : AsyncCommand<Co
     {
         var acc = new CorpusStatsAccumulator();
         var invalid = 0;
-        foreach (var line in CorpusFile.ReadLines(settings.File))
+        foreach (var line in CorpusFile.ReadFacts(settings.File))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (line.Conversation is not { } c) invalid++;
-            else if (CorpusStatistics.Matches(c, settings.Subset)) acc.Add(c);
+            if (line.Facts is not { } facts) invalid++;
+            else if (CorpusStatistics.Matches(facts, settings.Subset)) acc.Add(facts);
         }
         var stats = acc.Result();
         if (settings.Json) CorpusOutput.Line(console, stats.ToJson());

@@ -18,7 +18,7 @@ internal sealed class CorpusValidateCommand(IAnsiConsole console) : AsyncCommand
     public override Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         int valid = 0, problems = 0, badLines = 0;
-        foreach (var line in CorpusFile.ReadLines(settings.File))
+        foreach (var line in CorpusFile.ReadFacts(settings.File))
         {
             cancellationToken.ThrowIfCancellationRequested();
             if (line.IsValid)

@@ -1,6 +1,7 @@
 using System.Buffers;
 using System.Text;
 using System.Text.Json;
+using System.Text.Unicode;
 
 namespace Dfid.Corpus;
 
@@ -41,62 +42,143 @@ public static class CorpusFile
         return Iterate(stream, name, new CorpusJson.ParseMode(false, null));
     }
 
-    internal static IEnumerable<CorpusLine> Iterate(Stream stream, string name, CorpusJson.ParseMode mode)
+    internal static IEnumerable<CorpusLine> Iterate(Stream stream, string name, CorpusJson.ParseMode mode) =>
+        Iterate<Conversation, CorpusLine>(stream, name,
+            (ReadOnlyMemory<byte> line, List<string> reasons, out Conversation value) =>
+            {
+                value = CorpusJson.Parse(line, mode, reasons)!;
+                return value is not null;
+            },
+            c => c.Id,
+            (lineNumber, c) => new CorpusLine(lineNumber, c, []),
+            (lineNumber, problems) => new CorpusLine(lineNumber, null, problems));
+
+    /// <summary>Streams the facts <c>dfid corpus validate</c> and <c>dfid corpus stats</c> need, line by line, without
+    /// building each <see cref="Conversation"/>: two to three times less CPU than <see cref="ReadLines(string)"/>.</summary>
+    /// <param name="path">The corpus file.</param>
+    /// <returns>One <see cref="CorpusLineFacts"/> per non-blank line, in file order, with exactly the problems
+    /// <see cref="ReadLines(string)"/> reports for it.</returns>
+    /// <exception cref="DfidException">The file does not exist or cannot be opened.</exception>
+    public static IEnumerable<CorpusLineFacts> ReadFacts(string path)
     {
-        // Lines are parsed in batches on all cores (parsing is the cost; splitting lines is cheap), then checked for
-        // duplicate ids and yielded in file order. A batch's bytes are copied out of the reader's buffer first.
+        ArgumentException.ThrowIfNullOrEmpty(path);
+        if (!File.Exists(path)) Open(path).Dispose(); // throws the user-facing "not found" now, not at the first MoveNext
+        return OpenAndIterateFacts(path);
+    }
+
+    private static IEnumerable<CorpusLineFacts> OpenAndIterateFacts(string path)
+    {
+        foreach (var line in IterateFacts(Open(path), path)) yield return line;
+    }
+
+    /// <summary>Streams a corpus's facts from any stream (see <see cref="ReadFacts(string)"/>); <paramref name="name"/> is used in problems.</summary>
+    /// <param name="stream">UTF-8 JSON Lines; disposed when the enumeration ends.</param>
+    /// <param name="name">The name printed in <c>NAME:LINE: reason</c>.</param>
+    public static IEnumerable<CorpusLineFacts> ReadFacts(Stream stream, string name)
+    {
+        ArgumentNullException.ThrowIfNull(stream);
+        ArgumentNullException.ThrowIfNull(name);
+        return IterateFacts(stream, name);
+    }
+
+    private static IEnumerable<CorpusLineFacts> IterateFacts(Stream stream, string name) =>
+        Iterate<ConversationFacts, CorpusLineFacts>(stream, name, ParseFacts, f => f.Id,
+            (lineNumber, f) => new CorpusLineFacts(lineNumber, f, []),
+            (lineNumber, problems) => new CorpusLineFacts(lineNumber, null, problems));
+
+    /// <summary>The facts of a plainly valid line straight from its bytes; any other line is read in full, so its
+    /// problems (or, for a valid line the single pass declined, its facts) are the full reader's.</summary>
+    private static bool ParseFacts(ReadOnlyMemory<byte> line, List<string> reasons, out ConversationFacts facts)
+    {
+        if (Utf8.IsValid(line.Span) && CorpusJsonFacts.TryRead(line.Span, out facts)) return true;
+        var conversation = CorpusJson.Parse(line, new CorpusJson.ParseMode(false, null), reasons);
+        facts = conversation is null ? default : ConversationFacts.Of(conversation);
+        return conversation is not null;
+    }
+
+    private delegate bool LineParser<T>(ReadOnlyMemory<byte> line, List<string> reasons, out T value);
+
+    private static IEnumerable<TLine> Iterate<T, TLine>(Stream stream, string name, LineParser<T> parse, Func<T, string> idOf,
+        Func<int, T, TLine> valid, Func<int, CorpusProblem[], TLine> invalid)
+    {
+        // Lines are parsed in batches on all cores (parsing is the cost), then checked for duplicate ids and yielded in
+        // file order. Two batches take turns so the serial work overlaps the parsing: the next batch is split and copied
+        // out of the reader's buffer while this one is parsed, and this one is handed to the caller while the next is.
         using var _ = stream;
         using var reader = new JsonlLineReader(stream);
         var firstLineOfId = new Dictionary<string, int>(StringComparer.Ordinal);
-        var batch = new LineBatch();
-        while (true)
+        var current = new LineBatch<T>(parse);
+        var next = new LineBatch<T>(parse);
+        current.Fill(reader);
+        if (current.Count == 0) yield break;
+        var parsing = Task.Run(current.Parse);
+        try
         {
-            batch.Clear();
-            while (batch.Count < LineBatch.MaxLines && batch.Bytes < LineBatch.MaxBytes && reader.TryReadLine(out var line))
-                if (!IsBlank(line.Span)) batch.Add(line.Span, reader.LineNumber);
-            if (batch.Count == 0) yield break;
-            batch.Parse(mode);
-            for (var i = 0; i < batch.Count; i++)
+            while (true)
             {
-                var lineNumber = batch.LineNumbers[i];
-                var conversation = batch.Conversations[i];
-                var reasons = batch.Reasons[i];
-                if (conversation is not null && !firstLineOfId.TryAdd(conversation.Id, lineNumber))
+                next.Fill(reader);
+                parsing.GetAwaiter().GetResult();
+                parsing = next.Count > 0 ? Task.Run(next.Parse) : Task.CompletedTask;
+                for (var i = 0; i < current.Count; i++)
                 {
-                    (reasons ??= []).Add($"duplicate id \"{conversation.Id}\" (first used on line {firstLineOfId[conversation.Id]}); ids must be unique");
-                    conversation = null;
+                    var lineNumber = current.LineNumbers[i];
+                    var ok = current.Ok[i];
+                    var reasons = current.Reasons[i];
+                    if (ok && !firstLineOfId.TryAdd(idOf(current.Values[i]), lineNumber))
+                    {
+                        var id = idOf(current.Values[i]);
+                        (reasons ??= []).Add($"duplicate id \"{id}\" (first used on line {firstLineOfId[id]}); ids must be unique");
+                        ok = false;
+                    }
+                    yield return ok
+                        ? valid(lineNumber, current.Values[i])
+                        : invalid(lineNumber, reasons!.Select(r => new CorpusProblem(name, lineNumber, r)).ToArray());
                 }
-                yield return conversation is not null
-                    ? new CorpusLine(lineNumber, conversation, [])
-                    : new CorpusLine(lineNumber, null, reasons!.Select(r => new CorpusProblem(name, lineNumber, r)).ToArray());
+                if (next.Count == 0) yield break;
+                (current, next) = (next, current);
             }
+        }
+        finally
+        {
+            // A caller that stops early must not close the stream under a parse still running (its fault, if any, is moot).
+            Task.WhenAny(parsing).Wait();
         }
     }
 
     /// <summary>A batch of lines copied into one buffer and parsed in parallel.</summary>
-    private sealed class LineBatch
+    private sealed class LineBatch<T>(LineParser<T> parse)
     {
-        public const int MaxLines = 128;
+        public const int MaxLines = 256;
         public const int MaxBytes = 4 << 20;
         private byte[] _buffer = new byte[1 << 16];
         private readonly int[] _starts = new int[MaxLines];
         private readonly int[] _lengths = new int[MaxLines];
         public readonly int[] LineNumbers = new int[MaxLines];
-        public readonly Conversation?[] Conversations = new Conversation?[MaxLines];
+        public readonly T[] Values = new T[MaxLines];
+        public readonly bool[] Ok = new bool[MaxLines];
         public readonly List<string>?[] Reasons = new List<string>?[MaxLines];
 
         public int Count { get; private set; }
         public int Bytes { get; private set; }
 
-        public void Clear()
+        /// <summary>Replaces the batch with the reader's next non-blank lines (up to <see cref="MaxLines"/> or <see cref="MaxBytes"/>).</summary>
+        public void Fill(JsonlLineReader reader)
         {
-            Array.Clear(Conversations, 0, Count);
+            Clear();
+            while (Count < MaxLines && Bytes < MaxBytes && reader.TryReadLine(out var line))
+                if (!IsBlank(line.Span)) Add(line.Span, reader.LineNumber);
+        }
+
+        private void Clear()
+        {
+            Array.Clear(Values, 0, Count);
+            Array.Clear(Ok, 0, Count);
             Array.Clear(Reasons, 0, Count);
             Count = 0;
             Bytes = 0;
         }
 
-        public void Add(ReadOnlySpan<byte> line, int lineNumber)
+        private void Add(ReadOnlySpan<byte> line, int lineNumber)
         {
             if (Bytes + line.Length > _buffer.Length)
                 Array.Resize(ref _buffer, Math.Max(_buffer.Length * 2, Bytes + line.Length));
@@ -108,23 +190,23 @@ public static class CorpusFile
             Count++;
         }
 
-        public void Parse(CorpusJson.ParseMode mode)
+        public void Parse()
         {
             if (Count < 16 || Environment.ProcessorCount == 1)
             {
-                for (var i = 0; i < Count; i++) ParseOne(i, mode);
+                for (var i = 0; i < Count; i++) ParseOne(i);
                 return;
             }
             Parallel.ForEach(System.Collections.Concurrent.Partitioner.Create(0, Count, 16), range =>
             {
-                for (var i = range.Item1; i < range.Item2; i++) ParseOne(i, mode);
+                for (var i = range.Item1; i < range.Item2; i++) ParseOne(i);
             });
         }
 
-        private void ParseOne(int i, CorpusJson.ParseMode mode)
+        private void ParseOne(int i)
         {
             var reasons = new List<string>(0);
-            Conversations[i] = CorpusJson.Parse(new ReadOnlyMemory<byte>(_buffer, _starts[i], _lengths[i]), mode, reasons);
+            Ok[i] = parse(new ReadOnlyMemory<byte>(_buffer, _starts[i], _lengths[i]), reasons, out Values[i]);
             Reasons[i] = reasons.Count > 0 ? reasons : null;
         }
     }

@@ -77,7 +77,17 @@ internal static class CorpusJson
         using (doc)
         {
             var before = problems.Count;
-            var conversation = FromElement(doc.RootElement, mode, problems);
+            Conversation? conversation;
+            try
+            {
+                conversation = FromElement(doc.RootElement, mode, problems);
+            }
+            catch (InvalidOperationException ex)
+            {
+                // An escaped lone surrogate ("\ud800") parses as JSON and only fails when the string is read.
+                problems.Add($"bad JSON: {ex.Message.TrimEnd('.')} (an escaped UTF-16 surrogate without its pair)");
+                return null;
+            }
             if (conversation is null || problems.Count > before) return null;
             if (mode.Lenient) return conversation; // the importer normalises (cuts at the decision) and then checks
             foreach (var reason in CorpusRules.Check(conversation)) problems.Add(reason);

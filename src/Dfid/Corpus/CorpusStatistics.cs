@@ -95,28 +95,26 @@ public sealed class CorpusStatsAccumulator
     private long _droppedTurns;
 
     /// <summary>Adds one conversation.</summary>
-    public void Add(Conversation conversation)
+    public void Add(Conversation conversation) => Add(ConversationFacts.Of(conversation));
+
+    /// <summary>Adds one conversation's facts (as <see cref="CorpusFile.ReadFacts(string)"/> streams them).</summary>
+    public void Add(in ConversationFacts facts)
     {
-        ArgumentNullException.ThrowIfNull(conversation);
-        switch (conversation.Outcome.Converted)
+        switch (facts.Converted)
         {
             case true: _converted++; break;
             case false: _notConverted++; break;
             default: _unknown++; break;
         }
-        if (conversation.Outcome.Verified) _verified++;
-        if (CorpusMeta.IsAnnotated(conversation)) _annotated++;
-        var dropped = CorpusMeta.DroppedTurns(conversation);
-        if (dropped > 0)
+        if (facts.Verified) _verified++;
+        if (facts.Annotated) _annotated++;
+        if (facts.DroppedTurns > 0)
         {
             _truncated++;
-            _droppedTurns += dropped;
+            _droppedTurns += facts.DroppedTurns;
         }
-        var users = 0;
-        foreach (var t in conversation.Turns)
-            if (t.Role == Role.User) users++;
-        _turns.Add(conversation.Turns.Length);
-        _userTurns.Add(users);
+        _turns.Add(facts.Turns);
+        _userTurns.Add(facts.UserTurns);
     }
 
     /// <summary>The statistics of everything added so far.</summary>
@@ -143,15 +141,20 @@ public static class CorpusStatistics
     public static bool Matches(Conversation conversation, CorpusSubset subset)
     {
         ArgumentNullException.ThrowIfNull(conversation);
-        return subset switch
-        {
-            CorpusSubset.All => true,
-            CorpusSubset.Verified => conversation.Outcome.Verified,
-            CorpusSubset.Converted => conversation.Outcome.Converted == true,
-            CorpusSubset.NotConverted => conversation.Outcome.Converted == false,
-            _ => throw new ArgumentOutOfRangeException(nameof(subset), subset, null),
-        };
+        return Matches(conversation.Outcome.Converted, conversation.Outcome.Verified, subset);
     }
+
+    /// <summary>Whether a conversation, known by its facts, belongs to a subset.</summary>
+    public static bool Matches(in ConversationFacts facts, CorpusSubset subset) => Matches(facts.Converted, facts.Verified, subset);
+
+    private static bool Matches(bool? converted, bool verified, CorpusSubset subset) => subset switch
+    {
+        CorpusSubset.All => true,
+        CorpusSubset.Verified => verified,
+        CorpusSubset.Converted => converted == true,
+        CorpusSubset.NotConverted => converted == false,
+        _ => throw new ArgumentOutOfRangeException(nameof(subset), subset, null),
+    };
 
     /// <summary>Min, median, mean and max; <c>null</c> for no values.</summary>
     public static CountSummary? Summarise(IReadOnlyList<int> values)
