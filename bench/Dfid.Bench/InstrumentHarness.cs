@@ -100,7 +100,7 @@ public sealed class InstrumentHarness : IHarness
         sw.Restart();
         foreach (var r in unseen) await cold.LabelAsync(r);
         var warmRate = unseen.Count / sw.Elapsed.TotalSeconds;
-        Console.WriteLine($"throughput: {unseen.Count} unseen turns: cold (MiniLM, batches of 64) {coldRate:F0} turns/s; warm (cached embeddings, one at a time) {warmRate:F0} turns/s");
+        Console.WriteLine($"throughput: {unseen.Count} unseen turns: cold (MiniLM int8, every text new) {coldRate:F0} turns/s; warm (cached embeddings, one at a time) {warmRate:F0} turns/s");
         Console.WriteLine($"cores: {Environment.ProcessorCount}");
         return coldRate >= 200 ? 0 : 1;
     }
