@@ -65,7 +65,7 @@ public sealed class MiniLmEmbedder : ITextEmbedder, IDisposable
     public int Dimensions => 384;
 
     /// <inheritdoc/>
-    public string ModelId => $"all-MiniLM-L6-v2/{Precision.ToString().ToLowerInvariant()}/wordpiece-256";
+    public string ModelId => $"all-MiniLM-L6-v2/{(Precision == MiniLmPrecision.Int8 ? "int8-per-token" : "fp32")}/wordpiece-256";
 
     /// <summary>Whether the weights run as int8 or fp32; part of every cache key, since the vectors differ slightly.</summary>
     public MiniLmPrecision Precision { get; }
