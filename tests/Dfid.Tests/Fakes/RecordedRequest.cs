@@ -66,7 +66,7 @@ public sealed record RecordedRequest(
     private static JsonElement? TryParse(string body)
     {
         if (string.IsNullOrWhiteSpace(body)) return null;
-        try { return JsonDocument.Parse(body).RootElement.Clone(); }
+        try { return JsonElement.Parse(body); }
         catch (JsonException) { return null; }
     }
 }
