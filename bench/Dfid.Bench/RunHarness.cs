@@ -29,8 +29,8 @@ public sealed class RunHarness : IHarness
         var latency = TimeSpan.FromMilliseconds(latencyMs);
         await using var server = LoopbackOpenAiServer.Start(r =>
         {
-            // The judge's system prompt; a plain search of the body is enough here and costs the server no JSON walk.
-            var judge = r.Body.Contains("You annotate decision states", StringComparison.Ordinal);
+            // The judge asks for a JSON schema answer; the simulators for plain text.
+            var judge = r.Json is { ValueKind: JsonValueKind.Object } j && j.TryGetProperty("response_format", out _);
             var reply = judge
                 ? ScriptedReply.Text("""{"stage":"engaging","emotion":"neutral","blocker":"none","convergence_delta":0,"key_signal":"ok"}""", 400, 30)
                 : ScriptedReply.Text("sure, tell me more", 200, 6);
@@ -39,7 +39,12 @@ public sealed class RunHarness : IHarness
         var warmup = Arg(args, "--warmup", 0);
         if (warmup > 0) await RunExperimentAsync(server, warmup, concurrency);
         var callsBefore = server.RequestCount;
+        // Calls and CPU seconds per second of the run: shows the start-up (JIT) phase apart from the steady state.
+        using var stopSampling = new CancellationTokenSource();
+        var sampling = SamplePerSecondAsync(server, stopSampling.Token);
         var (result, elapsed, cpu, jit, alloc, gcPause) = await RunExperimentAsync(server, perStratum, concurrency);
+        await stopSampling.CancelAsync();
+        var perSecond = await sampling;
         var calls = server.RequestCount - callsBefore;
         var ideal = calls * latency.TotalSeconds / concurrency;
         var ratio = elapsed / ideal;
@@ -48,6 +53,7 @@ public sealed class RunHarness : IHarness
         Console.WriteLine(string.Create(inv, $"latency {latencyMs} ms, concurrency {concurrency} (server saw at most {server.MaxConcurrentRequests} in flight)"));
         Console.WriteLine(string.Create(inv, $"process CPU {cpu:0.00} s ({1000 * cpu / calls:0.00} ms per model call, client + loopback server + store); load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
         Console.WriteLine(string.Create(inv, $"of which JIT {jit:0.00} s; allocated {alloc / 1e6:0} MB ({alloc / calls / 1024.0:0.0} KiB per call), GC pauses {gcPause:0.00} s"));
+        Console.WriteLine("per second (calls / CPU s): " + perSecond);
         Console.WriteLine(string.Create(inv, $"wall {elapsed:0.00} s, ideal {ideal:0.00} s (calls x latency / concurrency), ratio {ratio:0.000} (target <= 1.25); outcome {result.Outcome.End}"));
         return result.Outcome.End == RunEnd.Completed && ratio <= 1.25 ? 0 : 1;
     }
@@ -89,6 +95,27 @@ public sealed class RunHarness : IHarness
         var gcPause = (GC.GetTotalPauseDuration() - gcBefore).TotalSeconds;
         try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
         return (result, elapsed, cpu, jit, alloc, gcPause);
+    }
+
+    private static async Task<string> SamplePerSecondAsync(LoopbackOpenAiServer server, CancellationToken stop)
+    {
+        var samples = new List<string>();
+        var (calls, cpu) = (server.RequestCount, Process.GetCurrentProcess().TotalProcessorTime);
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop))
+            {
+                var (callsNow, cpuNow) = (server.RequestCount, Process.GetCurrentProcess().TotalProcessorTime);
+                samples.Add(string.Create(CultureInfo.InvariantCulture, $"{callsNow - calls}/{(cpuNow - cpu).TotalSeconds:0.00}"));
+                (calls, cpu) = (callsNow, cpuNow);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The run ended.
+        }
+        return string.Join(' ', samples);
     }
 
     private static int Arg(string[] args, string name, int fallback)

@@ -128,7 +128,7 @@ public sealed class LoopbackOpenAiServer : IAsyncDisposable
                 RecordedRequest request;
                 lock (_gate)
                 {
-                    request = new RecordedRequest(_requests.Count, method, path, headers, Encoding.UTF8.GetString(body), _clock.GetUtcNow());
+                    request = new RecordedRequest(_requests.Count, method, path, headers, body, _clock.GetUtcNow());
                     _requests.Add(request);
                 }
                 var now = Interlocked.Increment(ref _inFlight);
