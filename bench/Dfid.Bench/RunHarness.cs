@@ -42,7 +42,7 @@ public sealed class RunHarness : IHarness
         // Calls and CPU seconds per second of the run: shows the start-up (JIT) phase apart from the steady state.
         using var stopSampling = new CancellationTokenSource();
         var sampling = SamplePerSecondAsync(server, stopSampling.Token);
-        var (result, elapsed, cpu, jit, alloc, gcPause) = await RunExperimentAsync(server, perStratum, concurrency);
+        var (result, elapsed, cpu, jit, alloc, gcPause, firstRequest) = await RunExperimentAsync(server, perStratum, concurrency);
         await stopSampling.CancelAsync();
         var perSecond = await sampling;
         var calls = server.RequestCount - callsBefore;
@@ -53,12 +53,12 @@ public sealed class RunHarness : IHarness
         Console.WriteLine(string.Create(inv, $"latency {latencyMs} ms, concurrency {concurrency} (server saw at most {server.MaxConcurrentRequests} in flight)"));
         Console.WriteLine(string.Create(inv, $"process CPU {cpu:0.00} s ({1000 * cpu / calls:0.00} ms per model call, client + loopback server + store); load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
         Console.WriteLine(string.Create(inv, $"of which JIT {jit:0.00} s; allocated {alloc / 1e6:0} MB ({alloc / calls / 1024.0:0.0} KiB per call), GC pauses {gcPause:0.00} s"));
-        Console.WriteLine("per second (calls / CPU s): " + perSecond);
+        Console.WriteLine(string.Create(inv, $"first request reached the server {firstRequest:0.00} s after the start (set-up and first-call JIT); per second (calls / CPU s): {perSecond}"));
         Console.WriteLine(string.Create(inv, $"wall {elapsed:0.00} s, ideal {ideal:0.00} s (calls x latency / concurrency), ratio {ratio:0.000} (target <= 1.25); outcome {result.Outcome.End}"));
         return result.Outcome.End == RunEnd.Completed && ratio <= 1.25 ? 0 : 1;
     }
 
-    private static async Task<(ExperimentRunResult Result, double Elapsed, double Cpu, double Jit, long Alloc, double GcPause)> RunExperimentAsync(
+    private static async Task<(ExperimentRunResult Result, double Elapsed, double Cpu, double Jit, long Alloc, double GcPause, double FirstRequest)> RunExperimentAsync(
         LoopbackOpenAiServer server, int perStratum, int concurrency)
     {
         var dir = Path.Combine(Path.GetTempPath(), "dfid-bench-run", Guid.NewGuid().ToString("N"));
@@ -87,14 +87,17 @@ public sealed class RunHarness : IHarness
         var allocBefore = GC.GetTotalAllocatedBytes();
         var gcBefore = GC.GetTotalPauseDuration();
         var clock = Stopwatch.StartNew();
+        var startedAt = DateTimeOffset.UtcNow;
+        var firstIndex = server.RequestCount;
         var result = await ExperimentRun.RunAsync(experiment, settings, factory);
         var elapsed = clock.Elapsed.TotalSeconds;
+        var firstRequest = server.Requests[firstIndex].ReceivedAt - startedAt;
         var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
         var jit = (System.Runtime.JitInfo.GetCompilationTime() - jitBefore).TotalSeconds;
         var alloc = GC.GetTotalAllocatedBytes() - allocBefore;
         var gcPause = (GC.GetTotalPauseDuration() - gcBefore).TotalSeconds;
         try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
-        return (result, elapsed, cpu, jit, alloc, gcPause);
+        return (result, elapsed, cpu, jit, alloc, gcPause, firstRequest.TotalSeconds);
     }
 
     private static async Task<string> SamplePerSecondAsync(LoopbackOpenAiServer server, CancellationToken stop)

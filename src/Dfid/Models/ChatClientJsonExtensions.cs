@@ -27,7 +27,10 @@ public static class ChatClientJsonExtensions
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(messages);
         ArgumentException.ThrowIfNullOrWhiteSpace(schemaName);
-        return await client.GetJsonAnswerAsync(messages, new JsonAnswerFormat(schema, schemaName), options, cancellationToken);
+        var format = new JsonAnswerFormat(schema, schemaName);
+        // A schema that does not compile fails here, before any request is sent.
+        await format.Validator;
+        return await client.GetJsonAnswerAsync(messages, format, options, cancellationToken);
     }
 
     /// <summary>As <see cref="GetJsonAsync(IChatClient, IEnumerable{ChatMessage}, JsonElement, string, ChatOptions?, CancellationToken)"/>,
@@ -68,7 +71,7 @@ public static class ChatClientJsonExtensions
             call = call is null ? thisCall : thisCall is null ? call : call.Plus(thisCall);
             raw = response.Text;
             var truncated = response.FinishReason == ChatFinishReason.Length;
-            (var value, error, failure) = Check(raw, format.Validator);
+            (var value, error, failure) = Check(raw, await format.Validator);
             if (value is { } ok) return new JsonAnswer(ok, null, null, raw, attempt, call) { Mode = mode };
             if (truncated)
             {

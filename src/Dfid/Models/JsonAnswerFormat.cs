@@ -20,7 +20,10 @@ internal sealed class JsonAnswerFormat
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         Schema = schema;
         Name = name;
-        Validator = new JsonSchemaValidator(schema);
+        // Compiling the schema JITs much of JsonSchema.Net (a tenth of a second or more in a fresh process): it runs on
+        // another thread while the caller goes on (building a run, sending the first requests); answers wait for it only
+        // when it is not done yet.
+        Validator = Task.Run(() => new JsonSchemaValidator(schema));
         ResponseFormat = ChatResponseFormat.ForJsonSchema(schema, name);
         Instruction = "Answer with a single JSON value that validates against this JSON Schema, and nothing else "
             + "(no explanation, no code fence):\n" + JsonSerializer.Serialize(schema);
@@ -32,8 +35,8 @@ internal sealed class JsonAnswerFormat
     /// <summary>The schema's short name, sent in schema mode.</summary>
     public string Name { get; }
 
-    /// <summary>Validates answers.</summary>
-    public JsonSchemaValidator Validator { get; }
+    /// <summary>Validates answers (being built in the background until the task completes).</summary>
+    public Task<JsonSchemaValidator> Validator { get; }
 
     /// <summary>The <c>json_schema</c> response format (schema mode).</summary>
     public ChatResponseFormat ResponseFormat { get; }

@@ -177,4 +177,16 @@ public sealed class StrictJsonTests
         using var valid = JsonDocument.Parse(Valid);
         Assert.Null(validator.Validate(valid.RootElement));
     }
+
+    [Fact]
+    public async Task GetJsonAsync_SchemaThatDoesNotCompile_FailsBeforeAnyRequest()
+    {
+        await using var server = LoopbackOpenAiServer.Start(_ => ScriptedReply.Text(Valid));
+        using var host = Host(new ModelLayerOptions());
+        using var bad = JsonDocument.Parse("""{"type":"object","properties":{"stage":{"type":5}}}""");
+
+        await Assert.ThrowsAnyAsync<Exception>(() => host.GetClient(Spec(server)).GetJsonAsync(Ask, bad.RootElement, "decision_state"));
+
+        Assert.Equal(0, server.RequestCount);
+    }
 }
