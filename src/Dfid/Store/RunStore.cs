@@ -523,7 +523,8 @@ public sealed class RunStore : IDisposable
             _command = db.CreateCommand();
             _command.CommandText = sql;
             // One parameter per placeholder, in the order of the VALUES list.
-            var values = sql[(sql.IndexOf("VALUES (", StringComparison.Ordinal) + "VALUES (".Length)..sql.IndexOf(')', StringComparison.Ordinal)];
+            var open = sql.IndexOf("VALUES (", StringComparison.Ordinal) + "VALUES (".Length;
+            var values = sql[open..sql.IndexOf(')', open)];
             foreach (var name in values.Split(',', StringSplitOptions.TrimEntries)) _command.Parameters.Add(new SqliteParameter(name, DBNull.Value));
             _command.Prepare();
         }
