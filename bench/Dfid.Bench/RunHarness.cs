@@ -29,12 +29,38 @@ public sealed class RunHarness : IHarness
         var latency = TimeSpan.FromMilliseconds(latencyMs);
         await using var server = LoopbackOpenAiServer.Start(r =>
         {
-            var judge = r.Messages.Any(m => m.Role == "system" && m.Text.Contains("annotate decision states", StringComparison.Ordinal));
+            // The judge asks for a JSON schema answer; the simulators for plain text.
+            var judge = r.Json is { ValueKind: JsonValueKind.Object } j && j.TryGetProperty("response_format", out _);
             var reply = judge
                 ? ScriptedReply.Text("""{"stage":"engaging","emotion":"neutral","blocker":"none","convergence_delta":0,"key_signal":"ok"}""", 400, 30)
                 : ScriptedReply.Text("sure, tell me more", 200, 6);
             return reply.After(latency);
         });
+        var warmup = Arg(args, "--warmup", 0);
+        if (warmup > 0) await RunExperimentAsync(server, warmup, concurrency);
+        var callsBefore = server.RequestCount;
+        // Calls and CPU seconds per second of the run: shows the start-up (JIT) phase apart from the steady state.
+        using var stopSampling = new CancellationTokenSource();
+        var sampling = SamplePerSecondAsync(server, stopSampling.Token);
+        var (result, elapsed, cpu, jit, alloc, gcPause, firstRequest) = await RunExperimentAsync(server, perStratum, concurrency);
+        await stopSampling.CancelAsync();
+        var perSecond = await sampling;
+        var calls = server.RequestCount - callsBefore;
+        var ideal = calls * latency.TotalSeconds / concurrency;
+        var ratio = elapsed / ideal;
+        var inv = CultureInfo.InvariantCulture;
+        Console.WriteLine(string.Create(inv, $"run: {result.Manifest.Conversations.Values.Sum()} conversations, {result.Manifest.ProbeCount} probes, 2 LLM conditions, {calls} model calls"));
+        Console.WriteLine(string.Create(inv, $"latency {latencyMs} ms, concurrency {concurrency} (server saw at most {server.MaxConcurrentRequests} in flight)"));
+        Console.WriteLine(string.Create(inv, $"process CPU {cpu:0.00} s ({1000 * cpu / calls:0.00} ms per model call, client + loopback server + store); load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
+        Console.WriteLine(string.Create(inv, $"of which JIT {jit:0.00} s; allocated {alloc / 1e6:0} MB ({alloc / calls / 1024.0:0.0} KiB per call), GC pauses {gcPause:0.00} s"));
+        Console.WriteLine(string.Create(inv, $"first request reached the server {firstRequest:0.00} s after the start (set-up and first-call JIT); per second (calls / CPU s): {perSecond}"));
+        Console.WriteLine(string.Create(inv, $"wall {elapsed:0.00} s, ideal {ideal:0.00} s (calls x latency / concurrency), ratio {ratio:0.000} (target <= 1.25); outcome {result.Outcome.End}"));
+        return result.Outcome.End == RunEnd.Completed && ratio <= 1.25 ? 0 : 1;
+    }
+
+    private static async Task<(ExperimentRunResult Result, double Elapsed, double Cpu, double Jit, long Alloc, double GcPause, double FirstRequest)> RunExperimentAsync(
+        LoopbackOpenAiServer server, int perStratum, int concurrency)
+    {
         var dir = Path.Combine(Path.GetTempPath(), "dfid-bench-run", Guid.NewGuid().ToString("N"));
         Directory.CreateDirectory(dir);
         CorpusFile.Write(Path.Combine(dir, "corpus.jsonl"), Corpus(2 * perStratum));
@@ -57,20 +83,42 @@ public sealed class RunHarness : IHarness
         var settings = new RunSettings(Path.Combine(dir, "run"), CachePath: Path.Combine(dir, "cache"));
         using var factory = RunServices.CreateFactory(experiment, settings);
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
+        var jitBefore = System.Runtime.JitInfo.GetCompilationTime();
+        var allocBefore = GC.GetTotalAllocatedBytes();
+        var gcBefore = GC.GetTotalPauseDuration();
         var clock = Stopwatch.StartNew();
+        var startedAt = DateTimeOffset.UtcNow;
+        var firstIndex = server.RequestCount;
         var result = await ExperimentRun.RunAsync(experiment, settings, factory);
         var elapsed = clock.Elapsed.TotalSeconds;
+        var firstRequest = server.Requests[firstIndex].ReceivedAt - startedAt;
         var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;
-        var calls = server.RequestCount;
-        var ideal = calls * latency.TotalSeconds / concurrency;
-        var ratio = elapsed / ideal;
-        var inv = CultureInfo.InvariantCulture;
-        Console.WriteLine(string.Create(inv, $"run: {result.Manifest.Conversations.Values.Sum()} conversations, {result.Manifest.ProbeCount} probes, 2 LLM conditions, {calls} model calls"));
-        Console.WriteLine(string.Create(inv, $"latency {latencyMs} ms, concurrency {concurrency} (server saw at most {server.MaxConcurrentRequests} in flight)"));
-        Console.WriteLine(string.Create(inv, $"process CPU {cpu:0.00} s ({1000 * cpu / calls:0.00} ms per model call, client + loopback server + store); load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
-        Console.WriteLine(string.Create(inv, $"wall {elapsed:0.00} s, ideal {ideal:0.00} s (calls x latency / concurrency), ratio {ratio:0.000} (target <= 1.25); outcome {result.Outcome.End}"));
+        var jit = (System.Runtime.JitInfo.GetCompilationTime() - jitBefore).TotalSeconds;
+        var alloc = GC.GetTotalAllocatedBytes() - allocBefore;
+        var gcPause = (GC.GetTotalPauseDuration() - gcBefore).TotalSeconds;
         try { Directory.Delete(dir, recursive: true); } catch (IOException) { }
-        return result.Outcome.End == RunEnd.Completed && ratio <= 1.25 ? 0 : 1;
+        return (result, elapsed, cpu, jit, alloc, gcPause, firstRequest.TotalSeconds);
+    }
+
+    private static async Task<string> SamplePerSecondAsync(LoopbackOpenAiServer server, CancellationToken stop)
+    {
+        var samples = new List<string>();
+        var (calls, cpu) = (server.RequestCount, Process.GetCurrentProcess().TotalProcessorTime);
+        using var timer = new PeriodicTimer(TimeSpan.FromSeconds(1));
+        try
+        {
+            while (await timer.WaitForNextTickAsync(stop))
+            {
+                var (callsNow, cpuNow) = (server.RequestCount, Process.GetCurrentProcess().TotalProcessorTime);
+                samples.Add(string.Create(CultureInfo.InvariantCulture, $"{callsNow - calls}/{(cpuNow - cpu).TotalSeconds:0.00}"));
+                (calls, cpu) = (callsNow, cpuNow);
+            }
+        }
+        catch (OperationCanceledException)
+        {
+            // The run ended.
+        }
+        return string.Join(' ', samples);
     }
 
     private static int Arg(string[] args, string name, int fallback)

@@ -29,6 +29,7 @@ public sealed class LlmActionLabeller : IAgentActionLabeller
     private readonly IChatClient _client;
     private readonly LlmPerceiverOptions _options;
     private readonly string _system;
+    private readonly JsonAnswerFormat _format;
 
     /// <summary>Creates the labeller over a (normally layered) chat client.</summary>
     public LlmActionLabeller(IChatClient client, LlmPerceiverOptions options)
@@ -51,6 +52,7 @@ public sealed class LlmActionLabeller : IAgentActionLabeller
         Schema = LlmPrompts.EnumSchema(("action", "string", StateNames.All<AgentAction>(), null));
         PromptTemplate = _system + "\n\n--- user message ---\n" + w.Apply(UserTemplate);
         PromptHash = LlmPrompts.Hash(PromptTemplate, Schema);
+        _format = new JsonAnswerFormat(Schema, "agent_action");
         Name = options.Name ?? "llm:" + (client.GetService<ModelSpec>()?.Id ?? "model");
     }
 
@@ -70,7 +72,7 @@ public sealed class LlmActionLabeller : IAgentActionLabeller
     public async Task<ActionLabelResult> LabelAsync(Conversation conversation, int agentTurnIndex, CancellationToken cancellationToken = default)
     {
         var messages = BuildMessages(conversation, agentTurnIndex);
-        var answer = await _client.GetJsonAsync(messages, Schema, "agent_action", _options.ChatOptions, cancellationToken);
+        var answer = await _client.GetJsonAnswerAsync(messages, _format, _options.ChatOptions, cancellationToken);
         if (!answer.IsSuccess)
             return new ActionLabelResult(null, LlmPrompts.FailureStatus(answer), LlmPrompts.FailureText(answer), answer.Call);
         StateNames.TryParse(answer.Value!.Value.GetProperty("action").GetString(), out AgentAction action);

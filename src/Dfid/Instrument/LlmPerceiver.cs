@@ -28,6 +28,7 @@ public sealed class LlmPerceiver : IInstrument
     private readonly IChatClient _client;
     private readonly LlmPerceiverOptions _options;
     private readonly string _system;
+    private readonly JsonAnswerFormat _format;
 
     /// <summary>Creates the perceiver over a (normally layered) chat client.</summary>
     /// <param name="client">The model, e.g. from <see cref="ModelHost.GetClient(ModelSpec)"/>.</param>
@@ -62,6 +63,7 @@ public sealed class LlmPerceiver : IInstrument
             ("key_signal", "string", null, "\"maxLength\":120"));
         PromptTemplate = _system + "\n\n--- user message ---\n" + w.Apply(UserTemplate);
         PromptHash = LlmPrompts.Hash(PromptTemplate, Schema);
+        _format = new JsonAnswerFormat(Schema, "decision_state");
         Name = options.Name ?? "llm:" + (client.GetService<ModelSpec>()?.Id ?? "model");
     }
 
@@ -85,7 +87,7 @@ public sealed class LlmPerceiver : IInstrument
     {
         ArgumentNullException.ThrowIfNull(request);
         var messages = BuildMessages(request);
-        var answer = await _client.GetJsonAsync(messages, Schema, "decision_state", _options.ChatOptions, cancellationToken);
+        var answer = await _client.GetJsonAnswerAsync(messages, _format, _options.ChatOptions, cancellationToken);
         if (!answer.IsSuccess)
             return new LabelResult(null, LlmPrompts.FailureStatus(answer), LlmPrompts.FailureText(answer), answer.Call, answer.RawText);
         return LabelResult.Success(Parse(answer.Value!.Value, request.LabelledText), answer.Call, answer.RawText);

@@ -27,7 +27,20 @@ public static class ChatClientJsonExtensions
         ArgumentNullException.ThrowIfNull(client);
         ArgumentNullException.ThrowIfNull(messages);
         ArgumentException.ThrowIfNullOrWhiteSpace(schemaName);
-        var validator = new JsonSchemaValidator(schema);
+        var format = new JsonAnswerFormat(schema, schemaName);
+        // A schema that does not compile fails here, before any request is sent.
+        await format.Validator;
+        return await client.GetJsonAnswerAsync(messages, format, options, cancellationToken);
+    }
+
+    /// <summary>As <see cref="GetJsonAsync(IChatClient, IEnumerable{ChatMessage}, JsonElement, string, ChatOptions?, CancellationToken)"/>,
+    /// with the schema prepared once by a caller that asks many times.</summary>
+    internal static async Task<JsonAnswer> GetJsonAnswerAsync(this IChatClient client, IEnumerable<ChatMessage> messages, JsonAnswerFormat format,
+        ChatOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(client);
+        ArgumentNullException.ThrowIfNull(messages);
+        ArgumentNullException.ThrowIfNull(format);
         var mode = client.GetService<ModelSpec>()?.EffectiveJsonMode
             ?? (client.GetService<ChatClientMetadata>()?.ProviderName is "openai" ? JsonMode.Schema : JsonMode.Prompt);
         var conversation = messages.ToList();
@@ -40,7 +53,7 @@ public static class ChatClientJsonExtensions
             ChatResponse response;
             try
             {
-                response = await client.GetResponseAsync(Prompt(conversation, schema, mode), Options(options, schema, schemaName, mode), cancellationToken);
+                response = await client.GetResponseAsync(Prompt(conversation, format, mode), Options(options, format, mode), cancellationToken);
             }
             catch (ModelCallException ex) when (mode == JsonMode.Schema && ex.StatusCode == 400 && !schemaFallbackUsed)
             {
@@ -58,7 +71,7 @@ public static class ChatClientJsonExtensions
             call = call is null ? thisCall : thisCall is null ? call : call.Plus(thisCall);
             raw = response.Text;
             var truncated = response.FinishReason == ChatFinishReason.Length;
-            (var value, error, failure) = Check(raw, validator);
+            (var value, error, failure) = Check(raw, await format.Validator);
             if (value is { } ok) return new JsonAnswer(ok, null, null, raw, attempt, call) { Mode = mode };
             if (truncated)
             {
@@ -110,21 +123,20 @@ public static class ChatClientJsonExtensions
         }
     }
 
-    private static List<ChatMessage> Prompt(List<ChatMessage> conversation, JsonElement schema, JsonMode mode)
+    private static List<ChatMessage> Prompt(List<ChatMessage> conversation, JsonAnswerFormat format, JsonMode mode)
     {
         if (mode == JsonMode.Schema) return conversation;
-        var instruction = "Answer with a single JSON value that validates against this JSON Schema, and nothing else "
-            + "(no explanation, no code fence):\n" + JsonSerializer.Serialize(schema);
+        var instruction = format.Instruction;
         // Leading system text: providers such as Anthropic accept system instructions only there.
         if (conversation.Count > 0 && conversation[0].Role == ChatRole.System)
             return [new ChatMessage(ChatRole.System, conversation[0].Text + "\n\n" + instruction), .. conversation.Skip(1)];
         return [new ChatMessage(ChatRole.System, instruction), .. conversation];
     }
 
-    private static ChatOptions Options(ChatOptions? options, JsonElement schema, string schemaName, JsonMode mode)
+    private static ChatOptions Options(ChatOptions? options, JsonAnswerFormat format, JsonMode mode)
     {
         var o = options?.Clone() ?? new ChatOptions();
-        o.ResponseFormat = mode == JsonMode.Schema ? ChatResponseFormat.ForJsonSchema(schema, schemaName) : null;
+        o.ResponseFormat = mode == JsonMode.Schema ? format.ResponseFormat : null;
         return o;
     }
 }

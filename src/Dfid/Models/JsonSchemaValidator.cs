@@ -4,6 +4,7 @@ using Json.Schema;
 namespace Dfid.Models;
 
 /// <summary>Validates JSON answers against one schema (JsonSchema.Net) and words the errors for a repair prompt.</summary>
+/// <remarks>Thread-safe: a built schema is immutable and every evaluation has its own context.</remarks>
 internal sealed class JsonSchemaValidator
 {
     private readonly JsonSchema _schema;
@@ -18,6 +19,9 @@ internal sealed class JsonSchemaValidator
     /// <summary>Null when valid; otherwise up to 6 errors as <c>/path: message</c>.</summary>
     public string? Validate(JsonElement instance)
     {
+        // Most answers are valid: the flag format stops at the first failure and collects no details; only an invalid
+        // answer is evaluated again for the error list.
+        if (_schema.Evaluate(instance, new EvaluationOptions { OutputFormat = OutputFormat.Flag }).IsValid) return null;
         var result = _schema.Evaluate(instance, new EvaluationOptions { OutputFormat = OutputFormat.List });
         if (result.IsValid) return null;
         var errors = new List<string>();

@@ -44,6 +44,7 @@ public sealed class RunStore : IDisposable
 
     private readonly SqliteConnection _db;
     private readonly Lock _gate = new();
+    private PreparedInsert? _insertSimTurn, _insertLabel, _insertAction;
 
     private RunStore(string path, SqliteConnection db)
     {
@@ -227,17 +228,16 @@ public sealed class RunStore : IDisposable
         ArgumentNullException.ThrowIfNull(turn);
         lock (_gate)
         {
-            using var cmd = Command("""
+            _insertSimTurn ??= new PreparedInsert(_db, """
                 INSERT INTO sim_turns VALUES ($s, $c, $t, $k, $text, $status, $err, $raw, $m, $pt, $ct, $lat, $hit, $att, $at)
                 ON CONFLICT DO UPDATE SET text=excluded.text, status=excluded.status, error=excluded.error, raw=excluded.raw,
                   model=excluded.model, prompt_tokens=excluded.prompt_tokens, completion_tokens=excluded.completion_tokens,
                   latency_ms=excluded.latency_ms, cache_hit=excluded.cache_hit, attempts=excluded.attempts, created_at=excluded.created_at
                 WHERE sim_turns.status = 'ModelError'
                 """);
-            Bind(cmd, ("$s", simulator), ("$c", conversationId), ("$t", turnIndex), ("$k", sampleIndex), ("$text", turn.Text),
-                ("$status", turn.Status.ToString()), ("$err", turn.Error), ("$raw", turn.RawAnswer));
-            BindCall(cmd, turn.Call);
-            cmd.ExecuteNonQuery();
+            var call = turn.Call;
+            _insertSimTurn.Execute(simulator, conversationId, turnIndex, sampleIndex, turn.Text, turn.Status.ToString(), turn.Error, turn.RawAnswer,
+                call?.Model, call?.PromptTokens, call?.CompletionTokens, call?.LatencyMs, CacheHit(call), call?.Attempts, Timestamp());
         }
     }
 
@@ -247,19 +247,19 @@ public sealed class RunStore : IDisposable
         ArgumentNullException.ThrowIfNull(label);
         lock (_gate)
         {
-            using var cmd = Command("""
+            _insertLabel ??= new PreparedInsert(_db, """
                 INSERT INTO labels VALUES ($i, $c, $t, $src, $stage, $state, $status, $err, $raw, $m, $pt, $ct, $lat, $hit, $att, $at)
                 ON CONFLICT DO UPDATE SET stage=excluded.stage, state_json=excluded.state_json, status=excluded.status, error=excluded.error,
                   raw=excluded.raw, model=excluded.model, prompt_tokens=excluded.prompt_tokens, completion_tokens=excluded.completion_tokens,
                   latency_ms=excluded.latency_ms, cache_hit=excluded.cache_hit, attempts=excluded.attempts, created_at=excluded.created_at
                 WHERE labels.status = 'ModelError'
                 """);
-            Bind(cmd, ("$i", instrument), ("$c", conversationId), ("$t", turnIndex), ("$src", source),
-                ("$stage", label.State is { } s ? (int)s.Stage : null),
-                ("$state", label.State is { } st ? JsonSerializer.Serialize(st, Json) : null),
-                ("$status", label.Status.ToString()), ("$err", label.Error), ("$raw", label.RawAnswer));
-            BindCall(cmd, label.Call);
-            cmd.ExecuteNonQuery();
+            var call = label.Call;
+            _insertLabel.Execute(instrument, conversationId, turnIndex, source,
+                label.State is { } s ? (int)s.Stage : null,
+                label.State is { } st ? JsonSerializer.Serialize(st, Json) : null,
+                label.Status.ToString(), label.Error, label.RawAnswer,
+                call?.Model, call?.PromptTokens, call?.CompletionTokens, call?.LatencyMs, CacheHit(call), call?.Attempts, Timestamp());
         }
     }
 
@@ -269,18 +269,18 @@ public sealed class RunStore : IDisposable
         ArgumentNullException.ThrowIfNull(result);
         lock (_gate)
         {
-            using var cmd = Command("""
+            _insertAction ??= new PreparedInsert(_db, """
                 INSERT INTO actions VALUES ($l, $c, $t, $a, $status, $err, $m, $pt, $ct, $lat, $hit, $att, $at)
                 ON CONFLICT DO UPDATE SET action=excluded.action, status=excluded.status, error=excluded.error, model=excluded.model,
                   prompt_tokens=excluded.prompt_tokens, completion_tokens=excluded.completion_tokens, latency_ms=excluded.latency_ms,
                   cache_hit=excluded.cache_hit, attempts=excluded.attempts, created_at=excluded.created_at
                 WHERE actions.status = 'ModelError'
                 """);
-            Bind(cmd, ("$l", labeller), ("$c", conversationId), ("$t", agentTurnIndex),
-                ("$a", result.Action is { } a ? JsonSerializer.Serialize(a, Json).Trim('"') : null),
-                ("$status", result.Status.ToString()), ("$err", result.Error));
-            BindCall(cmd, result.Call);
-            cmd.ExecuteNonQuery();
+            var call = result.Call;
+            _insertAction.Execute(labeller, conversationId, agentTurnIndex,
+                result.Action is { } a ? JsonSerializer.Serialize(a, Json).Trim('"') : null,
+                result.Status.ToString(), result.Error,
+                call?.Model, call?.PromptTokens, call?.CompletionTokens, call?.LatencyMs, CacheHit(call), call?.Attempts, Timestamp());
         }
     }
 
@@ -428,7 +428,13 @@ public sealed class RunStore : IDisposable
     /// <inheritdoc/>
     public void Dispose()
     {
-        lock (_gate) _db.Dispose();
+        lock (_gate)
+        {
+            _insertSimTurn?.Dispose();
+            _insertLabel?.Dispose();
+            _insertAction?.Dispose();
+            _db.Dispose();
+        }
     }
 
     // ---------- plumbing ----------
@@ -499,10 +505,40 @@ public sealed class RunStore : IDisposable
         }
     }
 
-    private static void BindCall(SqliteCommand cmd, ModelCall? call) =>
-        Bind(cmd, ("$m", call?.Model), ("$pt", call?.PromptTokens), ("$ct", call?.CompletionTokens), ("$lat", call?.LatencyMs),
-            ("$hit", call is null ? null : call.CacheHit ? 1 : 0), ("$att", call?.Attempts),
-            ("$at", DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture)));
+    private static int? CacheHit(ModelCall? call) => call is null ? null : call.CacheHit ? 1 : 0;
+
+    private static string Timestamp() => DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
+
+    /// <summary>
+    /// An insert run for every answer: prepared once and reused (under the store's lock), its parameters set by position.
+    /// Preparing per row (SQLite parses and plans the statement) and looking parameters up by name (a linear search per
+    /// parameter in <see cref="SqliteParameterCollection"/>) cost more CPU than the insert itself.
+    /// </summary>
+    private sealed class PreparedInsert : IDisposable
+    {
+        private readonly SqliteCommand _command;
+
+        public PreparedInsert(SqliteConnection db, string sql)
+        {
+            _command = db.CreateCommand();
+            _command.CommandText = sql;
+            // One parameter per placeholder, in the order of the VALUES list.
+            var open = sql.IndexOf("VALUES (", StringComparison.Ordinal) + "VALUES (".Length;
+            var values = sql[open..sql.IndexOf(')', open)];
+            foreach (var name in values.Split(',', StringSplitOptions.TrimEntries)) _command.Parameters.Add(new SqliteParameter(name, DBNull.Value));
+            _command.Prepare();
+        }
+
+        public void Execute(params ReadOnlySpan<object?> values)
+        {
+            var parameters = _command.Parameters;
+            if (values.Length != parameters.Count) throw new ArgumentException($"{parameters.Count} values expected, got {values.Length}", nameof(values));
+            for (var i = 0; i < values.Length; i++) parameters[i].Value = values[i] ?? DBNull.Value;
+            _command.ExecuteNonQuery();
+        }
+
+        public void Dispose() => _command.Dispose();
+    }
 }
 
 /// <summary>Keys of finished work in a run store.</summary>

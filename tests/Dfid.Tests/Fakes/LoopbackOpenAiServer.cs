@@ -1,3 +1,4 @@
+using System.Buffers;
 using System.Globalization;
 using System.Net;
 using System.Net.Sockets;
@@ -127,7 +128,7 @@ public sealed class LoopbackOpenAiServer : IAsyncDisposable
                 RecordedRequest request;
                 lock (_gate)
                 {
-                    request = new RecordedRequest(_requests.Count, method, path, headers, Encoding.UTF8.GetString(body), _clock.GetUtcNow());
+                    request = new RecordedRequest(_requests.Count, method, path, headers, body, _clock.GetUtcNow());
                     _requests.Add(request);
                 }
                 var now = Interlocked.Increment(ref _inFlight);
@@ -178,48 +179,60 @@ public sealed class LoopbackOpenAiServer : IAsyncDisposable
             body = Encoding.UTF8.GetBytes(OpenAiStream(request, reply));
             contentType = "text/event-stream";
         }
-        else body = Encoding.UTF8.GetBytes(OpenAiBody(request, reply));
+        else body = OpenAiBody(request, reply);
 
-        var sb = new StringBuilder();
-        sb.Append(CultureInfo.InvariantCulture, $"HTTP/1.1 {status} {ReasonPhrase(status)}\r\n");
-        sb.Append(CultureInfo.InvariantCulture, $"Content-Type: {contentType}\r\n");
-        sb.Append(CultureInfo.InvariantCulture, $"Content-Length: {body.Length}\r\n");
-        foreach (var (k, v) in headers) sb.Append(CultureInfo.InvariantCulture, $"{k}: {v}\r\n");
-        sb.Append("\r\n");
-        await stream.WriteAsync(Encoding.ASCII.GetBytes(sb.ToString()), ct);
-        if (cut is { } n && n < body.Length)
-        {
-            await stream.WriteAsync(body.AsMemory(0, (int)n), ct);
-            await stream.FlushAsync(ct);
-            return false;
-        }
-        await stream.WriteAsync(body, ct);
+        var head = new StringBuilder();
+        head.Append(CultureInfo.InvariantCulture, $"HTTP/1.1 {status} {ReasonPhrase(status)}\r\n");
+        head.Append(CultureInfo.InvariantCulture, $"Content-Type: {contentType}\r\n");
+        head.Append(CultureInfo.InvariantCulture, $"Content-Length: {body.Length}\r\n");
+        foreach (var (k, v) in headers) head.Append(CultureInfo.InvariantCulture, $"{k}: {v}\r\n");
+        head.Append("\r\n");
+        // Head and body leave in one write (one segment for small replies), as real servers send them: a separate head
+        // write doubles the socket work on both ends.
+        var sent = cut is { } n && n < body.Length ? (int)n : body.Length;
+        var headLength = Encoding.ASCII.GetByteCount(head.ToString());
+        var message = new byte[headLength + sent];
+        Encoding.ASCII.GetBytes(head.ToString(), message);
+        body.AsSpan(0, sent).CopyTo(message.AsSpan(headLength));
+        await stream.WriteAsync(message, ct);
         await stream.FlushAsync(ct);
-        return true;
+        return sent == body.Length;
     }
 
     private static int PromptTokens(RecordedRequest r, ScriptedReply s) => s.PromptTokens ?? Math.Max(1, r.Body.Length / 4);
 
     private static int CompletionTokens(ScriptedReply s) => s.CompletionTokens ?? Math.Max(1, (s.Content ?? "").Length / 4);
 
-    private static string OpenAiBody(RecordedRequest r, ScriptedReply s)
+    private static byte[] OpenAiBody(RecordedRequest r, ScriptedReply s)
     {
         int p = PromptTokens(r, s), c = CompletionTokens(s);
-        var json = new JsonObject
+        // Written directly (not through JsonNode): the benchmark harness sends thousands of these.
+        var buffer = new ArrayBufferWriter<byte>(256 + 2 * (s.Content?.Length ?? 0));
+        using (var w = new Utf8JsonWriter(buffer))
         {
-            ["id"] = $"chatcmpl-{r.Index}",
-            ["object"] = "chat.completion",
-            ["created"] = 1_700_000_000,
-            ["model"] = r.Model ?? "loopback",
-            ["choices"] = new JsonArray(new JsonObject
-            {
-                ["index"] = 0,
-                ["message"] = new JsonObject { ["role"] = "assistant", ["content"] = s.Content ?? "" },
-                ["finish_reason"] = s.FinishReason,
-            }),
-            ["usage"] = new JsonObject { ["prompt_tokens"] = p, ["completion_tokens"] = c, ["total_tokens"] = p + c },
-        };
-        return json.ToJsonString();
+            w.WriteStartObject();
+            w.WriteString("id", $"chatcmpl-{r.Index}");
+            w.WriteString("object", "chat.completion");
+            w.WriteNumber("created", 1_700_000_000);
+            w.WriteString("model", r.Model ?? "loopback");
+            w.WriteStartArray("choices");
+            w.WriteStartObject();
+            w.WriteNumber("index", 0);
+            w.WriteStartObject("message");
+            w.WriteString("role", "assistant");
+            w.WriteString("content", s.Content ?? "");
+            w.WriteEndObject();
+            w.WriteString("finish_reason", s.FinishReason);
+            w.WriteEndObject();
+            w.WriteEndArray();
+            w.WriteStartObject("usage");
+            w.WriteNumber("prompt_tokens", p);
+            w.WriteNumber("completion_tokens", c);
+            w.WriteNumber("total_tokens", p + c);
+            w.WriteEndObject();
+            w.WriteEndObject();
+        }
+        return buffer.WrittenSpan.ToArray();
     }
 
     private static string OpenAiStream(RecordedRequest r, ScriptedReply s)
@@ -294,18 +307,43 @@ public sealed class LoopbackOpenAiServer : IAsyncDisposable
 
         public async Task<(string Method, string Path, Dictionary<string, string> Headers)?> ReadHeadAsync(CancellationToken ct)
         {
-            var line = await ReadLineAsync(ct);
-            while (line is "") line = await ReadLineAsync(ct);
-            if (line is null) return null;
-            var parts = line.Split(' ');
+            // The whole head is buffered first and parsed in one pass (one await per read, not per line).
+            int end;
+            while (true)
+            {
+                // Blank lines before a request line are allowed (RFC 9112 §2.2).
+                while (_start < _end && _buffer[_start] is (byte)'\r' or (byte)'\n') _start++;
+                if ((end = HeadEnd()) >= 0) break;
+                if (!await FillAsync(ct)) return null;
+            }
+            var head = Encoding.ASCII.GetString(_buffer, _start, end - _start);
+            _start = end;
+            var lines = head.Split('\n');
+            var parts = lines[0].TrimEnd('\r').Split(' ');
             if (parts.Length < 2) return null;
             var headers = new Dictionary<string, string>(StringComparer.OrdinalIgnoreCase);
-            while (await ReadLineAsync(ct) is { Length: > 0 } h)
+            for (var i = 1; i < lines.Length; i++)
             {
+                var h = lines[i].AsSpan().TrimEnd('\r');
                 var colon = h.IndexOf(':');
-                if (colon > 0) headers[h[..colon].Trim()] = h[(colon + 1)..].Trim();
+                if (colon > 0) headers[h[..colon].Trim().ToString()] = h[(colon + 1)..].Trim().ToString();
             }
             return (parts[0], parts[1], headers);
+        }
+
+        /// <summary>Index just past the blank line that ends the head (LF LF or LF CR LF), or −1 when it is not buffered yet.</summary>
+        private int HeadEnd()
+        {
+            var span = _buffer.AsSpan(_start, _end - _start);
+            for (var i = 0; i < span.Length; i++)
+            {
+                var nl = span[i..].IndexOf((byte)'\n');
+                if (nl < 0) return -1;
+                i += nl;
+                if (i + 1 < span.Length && span[i + 1] == '\n') return _start + i + 2;
+                if (i + 2 < span.Length && span[i + 1] == '\r' && span[i + 2] == '\n') return _start + i + 3;
+            }
+            return -1;
         }
 
         public async Task<byte[]> ReadBodyAsync(Dictionary<string, string> headers, CancellationToken ct)

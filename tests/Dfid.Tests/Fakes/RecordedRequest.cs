@@ -1,26 +1,68 @@
+using System.Text;
 using System.Text.Json;
 
 namespace Dfid.Tests.Fakes;
 
 /// <summary>One HTTP request as <see cref="LoopbackOpenAiServer"/> received it.</summary>
-/// <param name="Index">0-based arrival order.</param>
-/// <param name="Method">HTTP method, e.g. <c>POST</c>.</param>
-/// <param name="Path">Path and query, e.g. <c>/v1/chat/completions</c>.</param>
-/// <param name="Headers">Request headers; names compare case-insensitively.</param>
-/// <param name="Body">The raw request body (UTF-8).</param>
-/// <param name="ReceivedAt">When the request was fully read, from the server's <see cref="TimeProvider"/>.</param>
-public sealed record RecordedRequest(
-    int Index,
-    string Method,
-    string Path,
-    IReadOnlyDictionary<string, string> Headers,
-    string Body,
-    DateTimeOffset ReceivedAt)
+/// <remarks>
+/// The body is kept as received and decoded or parsed only when asked for (a benchmark sends thousands of requests
+/// whose bodies nobody reads). Thread-safe: the lazy values are computed at most a few times and are always equal.
+/// </remarks>
+public sealed record RecordedRequest
 {
+    private readonly byte[] _body;
+    private string? _text;
     private JsonElement? _json;
+    private bool _parsed;
+
+    /// <summary>Records a request.</summary>
+    /// <param name="index">0-based arrival order.</param>
+    /// <param name="method">HTTP method, e.g. <c>POST</c>.</param>
+    /// <param name="path">Path and query, e.g. <c>/v1/chat/completions</c>.</param>
+    /// <param name="headers">Request headers; names compare case-insensitively.</param>
+    /// <param name="body">The raw request body (UTF-8).</param>
+    /// <param name="receivedAt">When the request was fully read, from the server's <see cref="TimeProvider"/>.</param>
+    public RecordedRequest(int index, string method, string path, IReadOnlyDictionary<string, string> headers, byte[] body, DateTimeOffset receivedAt)
+    {
+        Index = index;
+        Method = method;
+        Path = path;
+        Headers = headers;
+        _body = body;
+        ReceivedAt = receivedAt;
+    }
+
+    /// <summary>0-based arrival order.</summary>
+    public int Index { get; }
+
+    /// <summary>HTTP method, e.g. <c>POST</c>.</summary>
+    public string Method { get; }
+
+    /// <summary>Path and query, e.g. <c>/v1/chat/completions</c>.</summary>
+    public string Path { get; }
+
+    /// <summary>Request headers; names compare case-insensitively.</summary>
+    public IReadOnlyDictionary<string, string> Headers { get; }
+
+    /// <summary>When the request was fully read, from the server's <see cref="TimeProvider"/>.</summary>
+    public DateTimeOffset ReceivedAt { get; }
+
+    /// <summary>The raw request body (UTF-8).</summary>
+    public string Body => _text ??= Encoding.UTF8.GetString(_body);
 
     /// <summary>The body parsed as JSON, or null when it is empty or not JSON.</summary>
-    public JsonElement? Json => _json ??= TryParse(Body);
+    public JsonElement? Json
+    {
+        get
+        {
+            if (!Volatile.Read(ref _parsed))
+            {
+                _json = TryParse(_body);
+                Volatile.Write(ref _parsed, true);
+            }
+            return _json;
+        }
+    }
 
     /// <summary>A header value, or null.</summary>
     public string? Header(string name) => Headers.TryGetValue(name, out var v) ? v : null;
@@ -63,10 +105,10 @@ public sealed record RecordedRequest(
     private static string? Str(JsonElement? e, string name) =>
         e is { ValueKind: JsonValueKind.Object } o && o.TryGetProperty(name, out var v) && v.ValueKind == JsonValueKind.String ? v.GetString() : null;
 
-    private static JsonElement? TryParse(string body)
+    private static JsonElement? TryParse(byte[] body)
     {
-        if (string.IsNullOrWhiteSpace(body)) return null;
-        try { return JsonDocument.Parse(body).RootElement.Clone(); }
+        if (body.AsSpan().Trim(" \t\r\n"u8).IsEmpty) return null;
+        try { return JsonElement.Parse(body); }
         catch (JsonException) { return null; }
     }
 }

@@ -134,4 +134,59 @@ public sealed class StrictJsonTests
         Assert.Contains("JSON Schema", req.Messages[0].Text, StringComparison.Ordinal);
         Assert.DoesNotContain(req.Messages.Skip(1), m => m.Role == "system");
     }
+
+    [Fact]
+    public async Task GetJsonAnswerAsync_OneFormatSharedByConcurrentCalls_ValidatesEachAnswerOnItsOwn()
+    {
+        // Requests ending in "bad" get a stage outside the enum (then a valid repair); the others a valid answer at once.
+        // One prepared format (validator, response format) serves all of them at the same time.
+        await using var server = LoopbackOpenAiServer.Start(r => r.LastUserText.EndsWith("bad", StringComparison.Ordinal)
+            ? ScriptedReply.Text("""{"stage":"sleeping","emotion":"positive","convergence_delta":0.1,"key_signal":"x"}""")
+            : ScriptedReply.Text(Valid));
+        using var host = Host(new ModelLayerOptions { MaxConcurrency = 16 });
+        var client = host.GetClient(Spec(server));
+        var format = new JsonAnswerFormat(StateSchema, "decision_state");
+
+        var answers = await Task.WhenAll(Enumerable.Range(0, 48).Select(i =>
+            client.GetJsonAnswerAsync([new ChatMessage(ChatRole.User, i % 3 == 0 ? $"turn {i} bad" : $"turn {i} good")], format)));
+
+        Assert.All(answers, a => Assert.True(a.IsSuccess));
+        Assert.Equal(Enumerable.Range(0, 48).Select(i => i % 3 == 0 ? 2 : 1), answers.Select(a => a.Attempts));
+        Assert.Equal(48 + 16, server.RequestCount);
+        var repairs = server.Requests.Where(r => r.Messages.Count == 3).ToList();
+        Assert.Equal(16, repairs.Count);
+        Assert.All(repairs, r => Assert.Contains("/stage", r.Messages[^1].Text, StringComparison.Ordinal));
+        Assert.All(server.Requests, r => Assert.Equal("decision_state",
+            r.Json!.Value.GetProperty("response_format").GetProperty("json_schema").GetProperty("name").GetString()));
+    }
+
+    [Fact]
+    public void Validator_InvalidAnswer_ListsEveryError()
+    {
+        var validator = new JsonSchemaValidator(StateSchema);
+        using var doc = JsonDocument.Parse("""{"stage":"sleeping","emotion":"positive","convergence_delta":3,"key_signal":"x","extra":1}""");
+
+        var error = validator.Validate(doc.RootElement);
+
+        Assert.NotNull(error);
+        Assert.Contains("/stage: ", error, StringComparison.Ordinal);
+        Assert.Contains("(enum)", error, StringComparison.Ordinal);
+        Assert.Contains("/convergence_delta: ", error, StringComparison.Ordinal);
+        Assert.Contains("(maximum)", error, StringComparison.Ordinal);
+        Assert.Contains("/extra: ", error, StringComparison.Ordinal);
+        using var valid = JsonDocument.Parse(Valid);
+        Assert.Null(validator.Validate(valid.RootElement));
+    }
+
+    [Fact]
+    public async Task GetJsonAsync_SchemaThatDoesNotCompile_FailsBeforeAnyRequest()
+    {
+        await using var server = LoopbackOpenAiServer.Start(_ => ScriptedReply.Text(Valid));
+        using var host = Host(new ModelLayerOptions());
+        using var bad = JsonDocument.Parse("""{"type":"object","properties":{"stage":{"type":5}}}""");
+
+        await Assert.ThrowsAnyAsync<Exception>(() => host.GetClient(Spec(server)).GetJsonAsync(Ask, bad.RootElement, "decision_state"));
+
+        Assert.Equal(0, server.RequestCount);
+    }
 }
