@@ -19,6 +19,8 @@ internal static class Int8WeightQuantizer
     private const int Float = (int)TensorProto.Types.DataType.Float;
     private const int Int8 = (int)TensorProto.Types.DataType.Int8;
     private const int Uint8 = (int)TensorProto.Types.DataType.Uint8;
+    private const int Int64 = (int)TensorProto.Types.DataType.Int64;
+    private const string Flat = "dfid_q_flat";
     private const string InvMax = "dfid_q_inv127", Tiny = "dfid_q_tiny", One = "dfid_q_one", Mid = "dfid_q_128";
 
     /// <summary>The quantised model; <paramref name="quantised"/> says how many products were rewritten.</summary>
@@ -35,6 +37,13 @@ internal static class Int8WeightQuantizer
         graph.Initializer.Add(Scalar(Tiny, Float, BitConverter.GetBytes(1e-12f)));
         graph.Initializer.Add(Scalar(One, Float, BitConverter.GetBytes(1f)));
         graph.Initializer.Add(Scalar(Mid, Uint8, [128]));
+        graph.Initializer.Add(Tensor(Flat, Int64, [1], BitConverter.GetBytes(-1L)));
+        var rowShapes = new HashSet<long>();
+        string RowsShape(long k)
+        {
+            if (rowShapes.Add(k)) graph.Initializer.Add(Tensor($"dfid_q_rows_{k}", Int64, [2], [.. BitConverter.GetBytes(-1L), .. BitConverter.GetBytes(k)]));
+            return $"dfid_q_rows_{k}";
+        }
         var rowScales = new Dictionary<string, (string Scale, string Quantised)>(StringComparer.Ordinal);
         var fusedAdds = new HashSet<NodeProto>();
         var rewritten = new List<NodeProto>(graph.Node.Count * 2);
@@ -66,8 +75,18 @@ internal static class Int8WeightQuantizer
                 rewritten.Add(Node("Max", [$"q{id}_max", $"q{id}_neg_min"], [$"q{id}_abs_max"]));
                 rewritten.Add(Node("Mul", [$"q{id}_abs_max", InvMax], [$"q{id}_raw_scale"]));
                 rewritten.Add(Node("Max", [$"q{id}_raw_scale", Tiny], [row.Scale]));
-                rewritten.Add(Node("Div", [x, row.Scale], [$"q{id}_scaled"]));
-                rewritten.Add(Node("QuantizeLinear", [$"q{id}_scaled", One, Mid], [row.Quantised]));
+                // QuantizeLinear divides by a per-axis scale itself: view x as [rows, K] with one scale and zero point per row.
+                rewritten.Add(Node("Reshape", [x, RowsShape(weight.Dims[0])], [$"q{id}_rows"]));
+                rewritten.Add(Node("Reshape", [row.Scale, Flat], [$"q{id}_row_scale"]));
+                rewritten.Add(Node("Shape", [$"q{id}_row_scale"], [$"q{id}_row_count"]));
+                var zeros = Node("ConstantOfShape", [$"q{id}_row_count"], [$"q{id}_row_zero"]);
+                zeros.Attribute.Add(new AttributeProto { Name = "value", Type = AttributeProto.Types.AttributeType.Tensor, T = Tensor("mid", Uint8, [1], [128]) });
+                rewritten.Add(zeros);
+                var quantise = Node("QuantizeLinear", [$"q{id}_rows", $"q{id}_row_scale", $"q{id}_row_zero"], [$"q{id}_rows_q"]);
+                quantise.Attribute.Add(new AttributeProto { Name = "axis", Type = AttributeProto.Types.AttributeType.Int, I = 0 });
+                rewritten.Add(quantise);
+                rewritten.Add(Node("Shape", [x], [$"q{id}_shape"]));
+                rewritten.Add(Node("Reshape", [$"q{id}_rows_q", $"q{id}_shape"], [row.Quantised]));
                 rowScales[x] = row;
             }
             var product = Node("MatMulIntegerToFloat", [row.Quantised, names.Weights, One, names.Scales, Mid], [$"q{id}_product"]);
