@@ -1,3 +1,4 @@
+using System.Diagnostics;
 using System.Buffers;
 using System.Globalization;
 using System.Net;
@@ -82,6 +83,12 @@ public sealed class LoopbackOpenAiServer : IAsyncDisposable
     /// <summary>How many requests were received so far.</summary>
     public int RequestCount { get { lock (_gate) return _requests.Count; } }
 
+    /// <summary>Wall-clock time requests actually spent in their scripted delays, summed: timers overshoot (a 50 ms
+    /// <see cref="Task.Delay(TimeSpan)"/> takes about 52 ms on Linux), so benchmarks can tell the server's real latency from the client's.</summary>
+    public TimeSpan DelayedTime => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _delayTicks));
+
+    private long _delayTicks;
+
     /// <summary>The largest number of requests that were being answered at the same time.</summary>
     public int MaxConcurrentRequests => Volatile.Read(ref _maxInFlight);
 
@@ -137,7 +144,12 @@ public sealed class LoopbackOpenAiServer : IAsyncDisposable
                 try
                 {
                     var reply = await _script(request, ct);
-                    if (reply.Delay > TimeSpan.Zero) await Task.Delay(reply.Delay, _clock, ct);
+                    if (reply.Delay > TimeSpan.Zero)
+                    {
+                        var started = Stopwatch.GetTimestamp();
+                        await Task.Delay(reply.Delay, _clock, ct);
+                        Interlocked.Add(ref _delayTicks, Stopwatch.GetTimestamp() - started);
+                    }
                     keepOpen = await WriteReplyAsync(stream, request, reply, ct);
                 }
                 finally { Interlocked.Decrement(ref _inFlight); }
