@@ -8,7 +8,7 @@ namespace Dfid.Bench;
 /// <summary>
 /// MiniLM sentence-embedding throughput on real PersuasionForGood turns (user turns and the agent turn before each, the
 /// learned instrument's two texts per labelled turn), and agreement with the package's own <c>SentenceEncoder</c>.
-/// Usage: <c>dotnet run -c Release --project bench/Dfid.Bench -- embedding [--turns N] [--threads T]</c>.
+/// Usage: <c>dotnet run -c Release --project bench/Dfid.Bench -- embedding [--turns N] [--threads T] [--bits 7|8] [--compare]</c>.
 /// </summary>
 public sealed class EmbeddingHarness : IHarness
 {
@@ -25,6 +25,7 @@ public sealed class EmbeddingHarness : IHarness
         }
         var turns = int.Parse(Arg("--turns", "1000"), System.Globalization.CultureInfo.InvariantCulture);
         var threads = Arg("--threads", "") is { Length: > 0 } t ? int.Parse(t, System.Globalization.CultureInfo.InvariantCulture) : (int?)null;
+        var bits = Arg("--bits", "") is { Length: > 0 } wb ? int.Parse(wb, System.Globalization.CultureInfo.InvariantCulture) : (int?)null;
         var root = DataLocator.LocateDataset(Arg("--data", "") is { Length: > 0 } d ? d : null, PersuasionForGoodImporter.DatasetName);
         var corpus = new PersuasionForGoodImporter().Import(new CorpusImportRequest(root)).Conversations;
         var texts = new List<string>();
@@ -37,7 +38,7 @@ public sealed class EmbeddingHarness : IHarness
         foreach (var precision in new[] { MiniLmPrecision.Int8, MiniLmPrecision.Fp32 })
         {
             var sw = Stopwatch.StartNew();
-            using var embedder = new MiniLmEmbedder(precision, threads);
+            using var embedder = bits is { } b ? new MiniLmEmbedder(precision, threads, b) : new MiniLmEmbedder(precision, threads);
             Console.WriteLine($"{precision}: load {sw.Elapsed.TotalSeconds:F2} s");
             var tokens = texts.Sum(x => embedder.Tokenizer.Encode(x).Length);
             embedder.Embed(texts.Take(64).ToList()); // warm-up: JIT and ONNX Runtime's first-run allocations

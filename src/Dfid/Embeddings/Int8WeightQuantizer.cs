@@ -1,3 +1,5 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.X86;
 using Google.Protobuf;
 using Onnx;
 
@@ -23,8 +25,11 @@ internal static class Int8WeightQuantizer
     private const string Flat = "dfid_q_flat";
     private const string InvMax = "dfid_q_inv127", Tiny = "dfid_q_tiny", One = "dfid_q_one", Mid = "dfid_q_128";
 
-    /// <summary>The quantised model; <paramref name="quantised"/> says how many products were rewritten.</summary>
-    public static byte[] Quantise(Stream fp32Model, out int quantised)
+    /// <summary>The quantised model.</summary>
+    /// <param name="fp32Model">The fp32 ONNX model.</param>
+    /// <param name="weightBits">8, or 7 where the CPU's int8 products can overflow (see <see cref="SafeWeightBits"/>).</param>
+    /// <param name="quantised">How many products were rewritten.</param>
+    public static byte[] Quantise(Stream fp32Model, int weightBits, out int quantised)
     {
         var model = ModelProto.Parser.ParseFrom(fp32Model);
         var graph = model.Graph;
@@ -59,7 +64,7 @@ internal static class Int8WeightQuantizer
             if (!replaced.TryGetValue(weight.Name, out var names))
             {
                 names = (weight.Name + "_int8", weight.Name + "_scale");
-                graph.Initializer.AddRange(QuantiseColumns(weight, names));
+                graph.Initializer.AddRange(QuantiseColumns(weight, names, (1 << (weightBits - 1)) - 1));
                 replaced[weight.Name] = names;
             }
             var x = node.Input[0];
@@ -121,8 +126,33 @@ internal static class Int8WeightQuantizer
         return model.ToByteArray();
     }
 
-    /// <summary>Symmetric per-column int8: scale = max |w| / 127, zero point 0.</summary>
-    private static TensorProto[] QuantiseColumns(TensorProto weight, (string Weights, string Scales) names)
+    /// <summary>
+    /// Weight precision that cannot overflow here. ONNX Runtime's uint8 × int8 kernels on x86 CPUs without VNNI
+    /// (AVX2, AVX-512 before Cascade Lake, AMD before Zen 4) add pairs of products in saturating 16-bit lanes:
+    /// 255 × 127 × 2 overflows, 255 × 63 × 2 does not. There weights get 7 bits (ONNX Runtime's "reduce range");
+    /// with VNNI, on ARM and elsewhere, 8.
+    /// </summary>
+    public static int SafeWeightBits()
+    {
+        if (RuntimeInformation.ProcessArchitecture is not (Architecture.X64 or Architecture.X86)) return 8;
+        if (AvxVnni.IsSupported || Avx10v1.IsSupported) return 8;
+        // .NET has no AVX-512 VNNI flag of its own; Linux lists it.
+        try
+        {
+            if (OperatingSystem.IsLinux() && File.Exists("/proc/cpuinfo")
+                && File.ReadLines("/proc/cpuinfo").FirstOrDefault(l => l.StartsWith("flags", StringComparison.Ordinal)) is { } flags
+                && flags.Split(' ').Contains("avx512_vnni"))
+                return 8;
+        }
+        catch (IOException)
+        {
+            // Unreadable: take the safe precision.
+        }
+        return 7;
+    }
+
+    /// <summary>Symmetric per-column weights: scale = max |w| / <paramref name="limit"/>, zero point 0.</summary>
+    private static TensorProto[] QuantiseColumns(TensorProto weight, (string Weights, string Scales) names, int limit)
     {
         int rows = checked((int)weight.Dims[0]), columns = checked((int)weight.Dims[1]);
         var w = weight.FloatData.Count > 0
@@ -133,11 +163,11 @@ internal static class Int8WeightQuantizer
         var scales = new float[columns];
         for (var r = 0; r < rows; r++)
             for (var c = 0; c < columns; c++) scales[c] = Math.Max(scales[c], Math.Abs(w[r * columns + c]));
-        for (var c = 0; c < columns; c++) scales[c] = scales[c] > 0 ? scales[c] / 127f : 1f;
+        for (var c = 0; c < columns; c++) scales[c] = scales[c] > 0 ? scales[c] / limit : 1f;
         var q = new byte[rows * columns];
         for (var r = 0; r < rows; r++)
             for (var c = 0; c < columns; c++)
-                q[r * columns + c] = unchecked((byte)(sbyte)Math.Clamp(MathF.Round(w[r * columns + c] / scales[c]), -127f, 127f));
+                q[r * columns + c] = unchecked((byte)(sbyte)Math.Clamp(MathF.Round(w[r * columns + c] / scales[c]), -limit, limit));
         var scaleBytes = new byte[columns * sizeof(float)];
         Buffer.BlockCopy(scales, 0, scaleBytes, 0, scaleBytes.Length);
         return

