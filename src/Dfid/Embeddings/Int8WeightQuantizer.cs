@@ -28,14 +28,13 @@ internal static class Int8WeightQuantizer
     /// <summary>The quantised model.</summary>
     /// <param name="fp32Model">The fp32 ONNX model.</param>
     /// <param name="weightBits">8, or 7 where the CPU's int8 products can overflow (see <see cref="SafeWeightBits"/>).</param>
-    /// <param name="quantised">How many products were rewritten.</param>
-    public static byte[] Quantise(Stream fp32Model, int weightBits, out int quantised)
+    public static byte[] Quantise(Stream fp32Model, int weightBits)
     {
         var model = ModelProto.Parser.ParseFrom(fp32Model);
         var graph = model.Graph;
         var initialisers = graph.Initializer.ToDictionary(t => t.Name, StringComparer.Ordinal);
         var replaced = new Dictionary<string, (string Weights, string Scales)>(StringComparer.Ordinal);
-        quantised = 0;
+        var products = 0;
         var consumers = graph.Node.SelectMany(n => n.Input.Select(i => (Input: i, Node: n))).ToLookup(x => x.Input, x => x.Node, StringComparer.Ordinal);
         var graphOutputs = graph.Output.Select(o => o.Name).ToHashSet(StringComparer.Ordinal);
         graph.Initializer.Add(Scalar(InvMax, Float, BitConverter.GetBytes(1f / 127f)));
@@ -68,7 +67,7 @@ internal static class Int8WeightQuantizer
                 replaced[weight.Name] = names;
             }
             var x = node.Input[0];
-            var id = quantised++;
+            var id = products++;
             // Per row (token): s = max|x| / 127, q = round(x / s) + 128. Query, key and value share their input's rows.
             if (!rowScales.TryGetValue(x, out var row))
             {

@@ -28,7 +28,7 @@ public sealed class MiniLmEmbedder : ITextEmbedder, IDisposable
     private readonly int _weightBits;
 
     /// <summary>Loads the model from the package.</summary>
-    /// <param name="precision">Int8 weights (default, about twice as fast) or the package's fp32 weights.</param>
+    /// <param name="precision">Int8 weights (default, 1.7–1.8 times as fast) or the package's fp32 weights.</param>
     /// <param name="threads">How many batches run at once, one core each; defaults to the number of cores.</param>
     public MiniLmEmbedder(MiniLmPrecision precision = MiniLmPrecision.Int8, int? threads = null)
         : this(precision, threads, Int8WeightQuantizer.SafeWeightBits())
@@ -47,7 +47,7 @@ public sealed class MiniLmEmbedder : ITextEmbedder, IDisposable
         byte[] model;
         using (var stream = Resource(package, "model.onnx"))
         {
-            if (precision == MiniLmPrecision.Int8) model = Int8WeightQuantizer.Quantise(stream, weightBits, out _);
+            if (precision == MiniLmPrecision.Int8) model = Int8WeightQuantizer.Quantise(stream, weightBits);
             else
             {
                 model = new byte[stream.Length];
@@ -61,7 +61,6 @@ public sealed class MiniLmEmbedder : ITextEmbedder, IDisposable
             IntraOpNumThreads = 1,
         };
         _parallelism = Math.Max(1, threads ?? Environment.ProcessorCount);
-
         _session = new InferenceSession(model, options);
         _inputNames = _session.InputMetadata.Keys.ToArray();
         _outputName = _session.OutputMetadata.First(o => o.Value.Dimensions.Length == 3).Key;
