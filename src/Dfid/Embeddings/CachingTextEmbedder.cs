@@ -9,7 +9,7 @@ namespace Dfid.Embeddings;
 /// Caches the vectors of an inner <see cref="ITextEmbedder"/> in memory and, when a file is given, in a SQLite table keyed
 /// by the SHA-256 of the text and the embedder's tag, so repeated runs do not embed the same texts again.
 /// </summary>
-/// <remarks>Thread-safe. Only texts missing from both caches reach the inner embedder, in one batch per call.</remarks>
+/// <remarks>Thread-safe. Only texts missing from both caches reach the inner embedder, each once, in one call.</remarks>
 public sealed class CachingTextEmbedder : ITextEmbedder, IDisposable
 {
     private readonly ITextEmbedder _inner;
@@ -68,10 +68,8 @@ public sealed class CachingTextEmbedder : ITextEmbedder, IDisposable
         if (missing.Count > 0 && _db is not null) missing = ReadDatabase(keys, missing, result);
         if (missing.Count == 0) return result;
 
-        // Embed each distinct missing text once, shortest first: the inner embedder pads each batch to its longest
-        // text, so batches of similar length waste far less work (3-4x faster on mixed chat turns).
-        var distinct = missing.GroupBy(i => keys[i], StringComparer.Ordinal)
-            .OrderBy(g => texts[g.First()].Length).ThenBy(g => g.Key, StringComparer.Ordinal).ToList();
+        // Embed each distinct missing text once (ordering for batching is the inner embedder's business).
+        var distinct = missing.GroupBy(i => keys[i], StringComparer.Ordinal).ToList();
         var computed = _inner.Embed(distinct.Select(g => texts[g.First()]).ToArray(), cancellationToken);
         Interlocked.Add(ref _misses, distinct.Count);
         for (var k = 0; k < distinct.Count; k++)

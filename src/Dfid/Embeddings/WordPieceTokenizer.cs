@@ -89,7 +89,7 @@ public sealed class WordPieceTokenizer
                 if (word.Length > 0) { yield return word.ToString(); word.Clear(); }
                 yield return rune.ToString();
             }
-            else word.Append(rune.ToString());
+            else Append(word, rune);
         }
         if (word.Length > 0) yield return word.ToString();
     }
@@ -105,13 +105,19 @@ public sealed class WordPieceTokenizer
             if (v is '\t' or '\n' or '\r' || Rune.IsWhiteSpace(rune)) { cleaned.Append(' '); continue; }
             var category = Rune.GetUnicodeCategory(rune);
             if (category is UnicodeCategory.Control or UnicodeCategory.Format or UnicodeCategory.PrivateUse or UnicodeCategory.OtherNotAssigned) continue;
-            cleaned.Append(Rune.ToLowerInvariant(rune).ToString());
+            Append(cleaned, Rune.ToLowerInvariant(rune));
         }
         var decomposed = cleaned.ToString().Normalize(NormalizationForm.FormD);
         var stripped = new StringBuilder(decomposed.Length);
         foreach (var ch in decomposed)
             if (CharUnicodeInfo.GetUnicodeCategory(ch) != UnicodeCategory.NonSpacingMark) stripped.Append(ch);
         return stripped.ToString();
+    }
+
+    private static void Append(StringBuilder text, Rune rune)
+    {
+        Span<char> utf16 = stackalloc char[2];
+        text.Append(utf16[..rune.EncodeToUtf16(utf16)]);
     }
 
     private static bool IsPunctuation(Rune rune)
