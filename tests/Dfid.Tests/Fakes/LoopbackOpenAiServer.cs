@@ -83,11 +83,12 @@ public sealed class LoopbackOpenAiServer : IAsyncDisposable
     /// <summary>How many requests were received so far.</summary>
     public int RequestCount { get { lock (_gate) return _requests.Count; } }
 
-    /// <summary>Wall-clock time requests actually spent in their scripted delays, summed: timers overshoot (a 50 ms
-    /// <see cref="Task.Delay(TimeSpan)"/> takes about 52 ms on Linux), so benchmarks can tell the server's real latency from the client's.</summary>
+    /// <summary>Wall-clock time requests actually spent in their scripted delays, summed, so benchmarks can check the
+    /// latency the server really served (timers overshoot; see <see cref="DelayAsync"/>).</summary>
     public TimeSpan DelayedTime => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _delayTicks));
 
     private long _delayTicks;
+    private long _overshootTicks;
 
     /// <summary>The largest number of requests that were being answered at the same time.</summary>
     public int MaxConcurrentRequests => Volatile.Read(ref _maxInFlight);
@@ -144,12 +145,7 @@ public sealed class LoopbackOpenAiServer : IAsyncDisposable
                 try
                 {
                     var reply = await _script(request, ct);
-                    if (reply.Delay > TimeSpan.Zero)
-                    {
-                        var started = Stopwatch.GetTimestamp();
-                        await Task.Delay(reply.Delay, _clock, ct);
-                        Interlocked.Add(ref _delayTicks, Stopwatch.GetTimestamp() - started);
-                    }
+                    if (reply.Delay > TimeSpan.Zero) await DelayAsync(reply.Delay, ct);
                     keepOpen = await WriteReplyAsync(stream, request, reply, ct);
                 }
                 finally { Interlocked.Decrement(ref _inFlight); }
@@ -160,6 +156,31 @@ public sealed class LoopbackOpenAiServer : IAsyncDisposable
         {
             // The client went away or the server is stopping: the connection just ends.
         }
+    }
+
+    /// <summary>
+    /// Waits the scripted latency. Timers overshoot: a 50 ms <see cref="Task.Delay(TimeSpan)"/> takes about 52 ms on
+    /// Linux (timer granularity plus the hop to the thread pool). On the system clock each wait is therefore shortened
+    /// by a running estimate of that overshoot, so the latency served is the scripted one on average and a benchmark's
+    /// "50 ms server" is one. <see cref="DelayedTime"/> keeps the time really served.
+    /// </summary>
+    private async Task DelayAsync(TimeSpan delay, CancellationToken ct)
+    {
+        var started = Stopwatch.GetTimestamp();
+        if (_clock != TimeProvider.System)
+        {
+            await Task.Delay(delay, _clock, ct);
+        }
+        else
+        {
+            var wait = delay - TimeSpan.FromTicks(Interlocked.Read(ref _overshootTicks));
+            if (wait > TimeSpan.Zero) await Task.Delay(wait, ct);
+            // Feedback on the latency served, with a gain small enough for the many waits in flight at once: the
+            // correction settles where the served latency averages the scripted one.
+            var error = (Stopwatch.GetElapsedTime(started) - delay).Ticks;
+            lock (_gate) _overshootTicks = Math.Clamp(_overshootTicks + error / 64, 0, delay.Ticks);
+        }
+        Interlocked.Add(ref _delayTicks, Stopwatch.GetTimestamp() - started);
     }
 
     private static async Task<bool> WriteReplyAsync(NetworkStream stream, RecordedRequest request, ScriptedReply reply, CancellationToken ct)
