@@ -28,8 +28,7 @@ public sealed class LlmActionLabeller : IAgentActionLabeller
 
     private readonly IChatClient _client;
     private readonly LlmPerceiverOptions _options;
-    private readonly string _system;
-    private readonly JsonAnswerFormat _format;
+    private readonly LabellingPrompt _prompt;
 
     /// <summary>Creates the labeller over a (normally layered) chat client.</summary>
     public LlmActionLabeller(IChatClient client, LlmPerceiverOptions options)
@@ -41,7 +40,7 @@ public sealed class LlmActionLabeller : IAgentActionLabeller
         _options = options;
         var w = options.Domain;
         var defs = Actions.Select(a => new TermDefinition(a.Name, a.Definition, [.. a.Examples]));
-        _system = string.Join("\n",
+        var system = string.Join("\n",
             w.Apply("You annotate what a {agent} does in a conversation with a {user} about a possible {commitment}."),
             w.Apply("You receive the conversation before one {agent} turn and that turn (the labelled turn). Choose the one action that best describes the labelled turn; when it does several things, choose the one that matters most for the {user}'s decision (asking for the {commitment} first)."),
             "",
@@ -49,10 +48,7 @@ public sealed class LlmActionLabeller : IAgentActionLabeller
             "",
             LlmPrompts.Definitions("action (choose one):", defs, w),
             "Answer with one JSON object and nothing else: {\"action\": ...}");
-        Schema = LlmPrompts.EnumSchema(("action", "string", StateNames.All<AgentAction>(), null));
-        PromptTemplate = _system + "\n\n--- user message ---\n" + w.Apply(UserTemplate);
-        PromptHash = LlmPrompts.Hash(PromptTemplate, Schema);
-        _format = new JsonAnswerFormat(Schema, "agent_action");
+        _prompt = new LabellingPrompt(system, w.Apply(UserTemplate), LlmPrompts.EnumSchema(("action", "string", StateNames.All<AgentAction>(), null)), "agent_action");
         Name = options.Name ?? "llm:" + (client.GetService<ModelSpec>()?.Id ?? "model");
     }
 
@@ -60,19 +56,19 @@ public sealed class LlmActionLabeller : IAgentActionLabeller
     public string Name { get; }
 
     /// <summary>The full prompt (system text, then the user message template), for the run manifest.</summary>
-    public string PromptTemplate { get; }
+    public string PromptTemplate => _prompt.Template;
 
     /// <summary>SHA-256 of <see cref="PromptTemplate"/> and the answer schema.</summary>
-    public string PromptHash { get; }
+    public string PromptHash => _prompt.Hash;
 
     /// <summary>The JSON Schema of an answer.</summary>
-    public JsonElement Schema { get; }
+    public JsonElement Schema => _prompt.Schema;
 
     /// <inheritdoc/>
     public async Task<ActionLabelResult> LabelAsync(Conversation conversation, int agentTurnIndex, CancellationToken cancellationToken = default)
     {
         var messages = BuildMessages(conversation, agentTurnIndex);
-        var answer = await _client.GetJsonAnswerAsync(messages, _format, _options.ChatOptions, cancellationToken);
+        var answer = await _client.GetJsonAnswerAsync(messages, _prompt.Format, _options.ChatOptions, cancellationToken);
         if (!answer.IsSuccess)
             return new ActionLabelResult(null, LlmPrompts.FailureStatus(answer), LlmPrompts.FailureText(answer), answer.Call);
         StateNames.TryParse(answer.Value!.Value.GetProperty("action").GetString(), out AgentAction action);
@@ -85,13 +81,11 @@ public sealed class LlmActionLabeller : IAgentActionLabeller
         ArgumentNullException.ThrowIfNull(conversation);
         ArgumentOutOfRangeException.ThrowIfNegative(agentTurnIndex);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(agentTurnIndex, conversation.Turns.Length);
-        var w = _options.Domain;
-        var user = LlmPrompts.Render(w.Apply(UserTemplate), new Dictionary<string, string>
+        return _prompt.Messages(new Dictionary<string, string>
         {
-            ["context"] = LlmPrompts.Context(conversation, agentTurnIndex, _options.LastTurns, w),
+            ["context"] = LlmPrompts.Context(conversation, agentTurnIndex, _options.LastTurns, _options.Domain),
             ["turn_number"] = (agentTurnIndex + 1).ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["labelled_turn"] = LlmPrompts.Quote(conversation.Turns[agentTurnIndex].Text),
         });
-        return [new ChatMessage(ChatRole.System, _system), new ChatMessage(ChatRole.User, user)];
     }
 }

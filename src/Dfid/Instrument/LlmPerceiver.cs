@@ -27,8 +27,7 @@ public sealed class LlmPerceiver : IInstrument
 
     private readonly IChatClient _client;
     private readonly LlmPerceiverOptions _options;
-    private readonly string _system;
-    private readonly JsonAnswerFormat _format;
+    private readonly LabellingPrompt _prompt;
 
     /// <summary>Creates the perceiver over a (normally layered) chat client.</summary>
     /// <param name="client">The model, e.g. from <see cref="ModelHost.GetClient(ModelSpec)"/>.</param>
@@ -42,7 +41,7 @@ public sealed class LlmPerceiver : IInstrument
         _options = options;
         var w = options.Domain;
         var t = options.Taxonomy;
-        _system = string.Join("\n",
+        var system = string.Join("\n",
             w.Apply("You annotate decision states in conversations between a {agent} and a {user}, who may or may not end up making a {commitment}."),
             w.Apply("You receive the conversation before one {user} turn and that turn (the labelled turn). Judge the {user}'s decision state as expressed in the labelled turn, read in its context. Use only what the input shows."),
             "",
@@ -55,15 +54,13 @@ public sealed class LlmPerceiver : IInstrument
             "key_signal: a short span (at most 120 characters) copied word for word from the labelled turn that best justifies the stage.",
             "",
             "Answer with one JSON object and nothing else: {\"stage\": ..., \"emotion\": ..., \"blocker\": ..., \"convergence_delta\": ..., \"key_signal\": ...}");
-        Schema = LlmPrompts.EnumSchema(
+        var schema = LlmPrompts.EnumSchema(
             ("stage", "string", StateNames.All<Stage>(), null),
             ("emotion", "string", StateNames.All<Emotion>(), null),
             ("blocker", "string", StateNames.All<Blocker>(), null),
             ("convergence_delta", "number", null, "\"minimum\":-1,\"maximum\":1"),
             ("key_signal", "string", null, "\"maxLength\":120"));
-        PromptTemplate = _system + "\n\n--- user message ---\n" + w.Apply(UserTemplate);
-        PromptHash = LlmPrompts.Hash(PromptTemplate, Schema);
-        _format = new JsonAnswerFormat(Schema, "decision_state");
+        _prompt = new LabellingPrompt(system, w.Apply(UserTemplate), schema, "decision_state");
         Name = options.Name ?? "llm:" + (client.GetService<ModelSpec>()?.Id ?? "model");
     }
 
@@ -71,13 +68,13 @@ public sealed class LlmPerceiver : IInstrument
     public string Name { get; }
 
     /// <summary>The full prompt: system text, then the user message with its placeholders (for the run manifest).</summary>
-    public string PromptTemplate { get; }
+    public string PromptTemplate => _prompt.Template;
 
     /// <summary>SHA-256 of <see cref="PromptTemplate"/> and the answer schema.</summary>
-    public string PromptHash { get; }
+    public string PromptHash => _prompt.Hash;
 
     /// <summary>The JSON Schema of an answer.</summary>
-    public JsonElement Schema { get; }
+    public JsonElement Schema => _prompt.Schema;
 
     /// <summary>The causal context limit in effect (null = all earlier turns).</summary>
     public int? LastTurns => _options.LastTurns;
@@ -87,7 +84,7 @@ public sealed class LlmPerceiver : IInstrument
     {
         ArgumentNullException.ThrowIfNull(request);
         var messages = BuildMessages(request);
-        var answer = await _client.GetJsonAnswerAsync(messages, _format, _options.ChatOptions, cancellationToken);
+        var answer = await _client.GetJsonAnswerAsync(messages, _prompt.Format, _options.ChatOptions, cancellationToken);
         if (!answer.IsSuccess)
             return new LabelResult(null, LlmPrompts.FailureStatus(answer), LlmPrompts.FailureText(answer), answer.Call, answer.RawText);
         return LabelResult.Success(Parse(answer.Value!.Value, request.LabelledText), answer.Call, answer.RawText);
@@ -101,14 +98,13 @@ public sealed class LlmPerceiver : IInstrument
         ArgumentOutOfRangeException.ThrowIfNegative(request.TurnIndex, nameof(request));
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(request.TurnIndex, c.Turns.Length, nameof(request));
         var w = _options.Domain;
-        var user = LlmPrompts.Render(w.Apply(UserTemplate), new Dictionary<string, string>
+        return _prompt.Messages(new Dictionary<string, string>
         {
             ["context"] = LlmPrompts.Context(c, request.TurnIndex, _options.LastTurns, w),
             ["later"] = request.FullContext ? LlmPrompts.Later(c, request.TurnIndex, w) : "",
             ["turn_number"] = (request.TurnIndex + 1).ToString(System.Globalization.CultureInfo.InvariantCulture),
             ["labelled_turn"] = LlmPrompts.Quote(request.LabelledText),
         });
-        return [new ChatMessage(ChatRole.System, _system), new ChatMessage(ChatRole.User, user)];
     }
 
     internal static DecisionState Parse(JsonElement v, string labelledText)
