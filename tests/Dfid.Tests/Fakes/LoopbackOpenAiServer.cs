@@ -88,7 +88,7 @@ public sealed class LoopbackOpenAiServer : IAsyncDisposable
     public TimeSpan DelayedTime => Stopwatch.GetElapsedTime(0, Interlocked.Read(ref _delayTicks));
 
     private long _delayTicks;
-    private long _overshootTicks;
+    private long _delayCorrectionTicks;
 
     /// <summary>The largest number of requests that were being answered at the same time.</summary>
     public int MaxConcurrentRequests => Volatile.Read(ref _maxInFlight);
@@ -161,8 +161,8 @@ public sealed class LoopbackOpenAiServer : IAsyncDisposable
     /// <summary>
     /// Waits the scripted latency. Timers overshoot: a 50 ms <see cref="Task.Delay(TimeSpan)"/> takes about 52 ms on
     /// Linux (timer granularity plus the hop to the thread pool). On the system clock each wait is therefore shortened
-    /// by a running estimate of that overshoot, so the latency served is the scripted one on average and a benchmark's
-    /// "50 ms server" is one. <see cref="DelayedTime"/> keeps the time really served.
+    /// by a correction that feedback keeps at that overshoot, so the latency served is the scripted one on average and
+    /// a benchmark's "50 ms server" is one. <see cref="DelayedTime"/> keeps the time really served.
     /// </summary>
     private async Task DelayAsync(TimeSpan delay, CancellationToken ct)
     {
@@ -173,12 +173,12 @@ public sealed class LoopbackOpenAiServer : IAsyncDisposable
         }
         else
         {
-            var wait = delay - TimeSpan.FromTicks(Interlocked.Read(ref _overshootTicks));
+            var wait = delay - TimeSpan.FromTicks(Interlocked.Read(ref _delayCorrectionTicks));
             if (wait > TimeSpan.Zero) await Task.Delay(wait, ct);
             // Feedback on the latency served, with a gain small enough for the many waits in flight at once: the
             // correction settles where the served latency averages the scripted one.
             var error = (Stopwatch.GetElapsedTime(started) - delay).Ticks;
-            lock (_gate) _overshootTicks = Math.Clamp(_overshootTicks + error / 64, 0, delay.Ticks);
+            lock (_gate) _delayCorrectionTicks = Math.Clamp(_delayCorrectionTicks + error / 64, 0, delay.Ticks);
         }
         Interlocked.Add(ref _delayTicks, Stopwatch.GetTimestamp() - started);
     }
