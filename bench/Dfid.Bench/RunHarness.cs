@@ -1,6 +1,7 @@
 using System.Collections.Immutable;
 using System.Diagnostics;
 using System.Globalization;
+using System.Text;
 using System.Text.Json;
 using Dfid.Corpus;
 using Dfid.Running;
@@ -36,6 +37,9 @@ public sealed class RunHarness : IHarness
                 : ScriptedReply.Text("sure, tell me more", 200, 6);
             return reply.After(latency);
         });
+        // A real endpoint is up and compiled before dfid starts: two raw-socket requests (plain text and JSON mode) JIT
+        // the loopback server's own path, and nothing of dfid's client, before the clock starts.
+        await WarmServerAsync(server);
         var warmup = Arg(args, "--warmup", 0);
         if (warmup > 0) await RunExperimentAsync(server, warmup, concurrency);
         var callsBefore = server.RequestCount;
@@ -124,6 +128,25 @@ public sealed class RunHarness : IHarness
             // The run ended.
         }
         return string.Join(' ', samples);
+    }
+
+    private static async Task WarmServerAsync(LoopbackOpenAiServer server)
+    {
+        foreach (var extra in new[] { "", ""","response_format":{"type":"json_object"}""" })
+        {
+            using var tcp = new System.Net.Sockets.TcpClient();
+            await tcp.ConnectAsync(server.Root.Host, server.Port);
+            var stream = tcp.GetStream();
+            var body = $$"""{"model":"warm","messages":[{"role":"user","content":"hi"}]{{extra}}}""";
+            var request = $"POST /v1/chat/completions HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n" +
+                          $"Content-Length: {Encoding.UTF8.GetByteCount(body)}\r\nConnection: close\r\n\r\n{body}";
+            await stream.WriteAsync(Encoding.UTF8.GetBytes(request));
+            var buffer = new byte[4096];
+            while (await stream.ReadAsync(buffer) > 0)
+            {
+                // Read to the end: the server closes after its reply.
+            }
+        }
     }
 
     private static int Arg(string[] args, string name, int fallback)
