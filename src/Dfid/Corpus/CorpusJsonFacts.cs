@@ -187,16 +187,11 @@ internal static class CorpusJsonFacts
                 }
                 else if (r.ValueTextEquals("text"u8))
                 {
-                    if (seenText || !r.Read() || r.TokenType != JsonTokenType.String) return false;
-                    seenText = true;
-                    if (IsBlank(ref r, ref scratch)) return false;
+                    if (!ReadNonBlankString(ref r, ref scratch, ref seenText)) return false;
                 }
                 else if (r.ValueTextEquals("time"u8))
                 {
-                    if (seenTime || !r.Read()) return false;
-                    seenTime = true;
-                    if (r.TokenType == JsonTokenType.String) CheckEscapes(ref r, ref scratch);
-                    else if (r.TokenType != JsonTokenType.Null) return false;
+                    if (!ReadOptionalString(ref r, ref scratch, ref seenTime)) return false;
                 }
                 else if (r.ValueTextEquals("annotations"u8))
                 {
@@ -273,10 +268,7 @@ internal static class CorpusJsonFacts
             }
             else if (r.ValueTextEquals("decided_at_time"u8))
             {
-                if (seenTime || !r.Read()) return false;
-                seenTime = true;
-                if (r.TokenType == JsonTokenType.String) CheckEscapes(ref r, ref scratch);
-                else if (r.TokenType != JsonTokenType.Null) return false;
+                if (!ReadOptionalString(ref r, ref scratch, ref seenTime)) return false;
             }
             else return false;
         }
@@ -292,16 +284,11 @@ internal static class CorpusJsonFacts
         {
             if (r.ValueTextEquals("dataset"u8))
             {
-                if (seenDataset || !r.Read() || r.TokenType != JsonTokenType.String) return false;
-                seenDataset = true;
-                if (IsBlank(ref r, ref scratch)) return false;
+                if (!ReadNonBlankString(ref r, ref scratch, ref seenDataset)) return false;
             }
             else if (r.ValueTextEquals("licence"u8))
             {
-                if (seenLicence || !r.Read()) return false;
-                seenLicence = true;
-                if (r.TokenType == JsonTokenType.String) CheckEscapes(ref r, ref scratch);
-                else if (r.TokenType != JsonTokenType.Null) return false;
+                if (!ReadOptionalString(ref r, ref scratch, ref seenLicence)) return false;
             }
             else return false;
         }
@@ -370,6 +357,27 @@ internal static class CorpusJsonFacts
             if (r.CurrentDepth == depth && r.TokenType is JsonTokenType.EndObject or JsonTokenType.EndArray) return true;
         }
         return false;
+    }
+
+    /// <summary>The value of a key seen for the first time: a string that is not blank. <c>false</c> for a repeated key,
+    /// another type or a blank string.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool ReadNonBlankString(ref Utf8JsonReader r, ref char[] scratch, ref bool seen)
+    {
+        if (seen || !r.Read() || r.TokenType != JsonTokenType.String) return false;
+        seen = true;
+        return !IsBlank(ref r, ref scratch);
+    }
+
+    /// <summary>The value of a key seen for the first time: a string (its escapes checked) or null. <c>false</c> for a
+    /// repeated key or another type.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static bool ReadOptionalString(ref Utf8JsonReader r, ref char[] scratch, ref bool seen)
+    {
+        if (seen || !r.Read()) return false;
+        seen = true;
+        if (r.TokenType == JsonTokenType.String) CheckEscapes(ref r, ref scratch);
+        return r.TokenType is JsonTokenType.String or JsonTokenType.Null;
     }
 
     /// <summary>Unescapes an escaped string the reader is on, throwing <see cref="InvalidOperationException"/> where
