@@ -40,10 +40,10 @@ public sealed class LearnedInstrumentOptions
     /// <summary>
     /// <c>$DFID_CACHE_DIR/instruments</c>, else <c>$XDG_CACHE_HOME/dfid/instruments</c>, else <c>~/.cache/dfid/instruments</c>.
     /// </summary>
-    public static string DefaultCacheDirectory() => Path.Combine(CacheRoot(), "instruments");
+    public static string DefaultCacheDirectory() => Path.Combine(CacheFolder.Default(), "instruments");
 
     /// <summary>The default persistent embeddings cache, beside the instruments folder.</summary>
-    public static string DefaultEmbeddingsCachePath() => Path.Combine(CacheRoot(), "embeddings.sqlite");
+    public static string DefaultEmbeddingsCachePath() => Path.Combine(CacheFolder.Default(), "embeddings.sqlite");
 
     internal void Validate()
     {
@@ -56,6 +56,4 @@ public sealed class LearnedInstrumentOptions
         ArgumentNullException.ThrowIfNull(Mapping);
         if (errors.Count > 0) throw new DfidException("learned instrument options: " + string.Join("; ", errors) + ".", 2);
     }
-
-    private static string CacheRoot() => CacheFolder.Default();
 }
