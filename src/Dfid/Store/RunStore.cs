@@ -235,9 +235,8 @@ public sealed class RunStore : IDisposable
                   latency_ms=excluded.latency_ms, cache_hit=excluded.cache_hit, attempts=excluded.attempts, created_at=excluded.created_at
                 WHERE sim_turns.status = 'ModelError'
                 """);
-            var call = turn.Call;
-            _insertSimTurn.Execute(simulator, conversationId, turnIndex, sampleIndex, turn.Text, turn.Status.ToString(), turn.Error, turn.RawAnswer,
-                call?.Model, call?.PromptTokens, call?.CompletionTokens, call?.LatencyMs, CacheHit(call), call?.Attempts, Timestamp());
+            _insertSimTurn.Execute(turn.Call,
+                simulator, conversationId, turnIndex, sampleIndex, turn.Text, turn.Status.ToString(), turn.Error, turn.RawAnswer);
         }
     }
 
@@ -254,12 +253,11 @@ public sealed class RunStore : IDisposable
                   latency_ms=excluded.latency_ms, cache_hit=excluded.cache_hit, attempts=excluded.attempts, created_at=excluded.created_at
                 WHERE labels.status = 'ModelError'
                 """);
-            var call = label.Call;
-            _insertLabel.Execute(instrument, conversationId, turnIndex, source,
+            _insertLabel.Execute(label.Call,
+                instrument, conversationId, turnIndex, source,
                 label.State is { } s ? (int)s.Stage : null,
                 label.State is { } st ? JsonSerializer.Serialize(st, Json) : null,
-                label.Status.ToString(), label.Error, label.RawAnswer,
-                call?.Model, call?.PromptTokens, call?.CompletionTokens, call?.LatencyMs, CacheHit(call), call?.Attempts, Timestamp());
+                label.Status.ToString(), label.Error, label.RawAnswer);
         }
     }
 
@@ -276,11 +274,10 @@ public sealed class RunStore : IDisposable
                   cache_hit=excluded.cache_hit, attempts=excluded.attempts, created_at=excluded.created_at
                 WHERE actions.status = 'ModelError'
                 """);
-            var call = result.Call;
-            _insertAction.Execute(labeller, conversationId, agentTurnIndex,
+            _insertAction.Execute(result.Call,
+                labeller, conversationId, agentTurnIndex,
                 result.Action is { } a ? JsonSerializer.Serialize(a, Json).Trim('"') : null,
-                result.Status.ToString(), result.Error,
-                call?.Model, call?.PromptTokens, call?.CompletionTokens, call?.LatencyMs, CacheHit(call), call?.Attempts, Timestamp());
+                result.Status.ToString(), result.Error);
         }
     }
 
@@ -505,10 +502,6 @@ public sealed class RunStore : IDisposable
         }
     }
 
-    private static int? CacheHit(ModelCall? call) => call is null ? null : call.CacheHit ? 1 : 0;
-
-    private static string Timestamp() => DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture);
-
     /// <summary>
     /// An insert run for every answer: prepared once and reused (under the store's lock), its parameters set by position.
     /// Preparing per row (SQLite parses and plans the statement) and looking parameters up by name (a linear search per
@@ -529,11 +522,17 @@ public sealed class RunStore : IDisposable
             _command.Prepare();
         }
 
-        public void Execute(params ReadOnlySpan<object?> values)
+        /// <summary>Inserts <paramref name="values"/>, then the columns every answer table ends with: the model call's
+        /// model, tokens, latency, cache hit and attempts, and the time of the insert.</summary>
+        public void Execute(ModelCall? call, params ReadOnlySpan<object?> values)
         {
             var parameters = _command.Parameters;
-            if (values.Length != parameters.Count) throw new ArgumentException($"{parameters.Count} values expected, got {values.Length}", nameof(values));
+            object?[] tail = [call?.Model, call?.PromptTokens, call?.CompletionTokens, call?.LatencyMs,
+                call is null ? null : call.CacheHit ? 1 : 0, call?.Attempts, DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture)];
+            if (values.Length + tail.Length != parameters.Count)
+                throw new ArgumentException($"{parameters.Count - tail.Length} values expected, got {values.Length}", nameof(values));
             for (var i = 0; i < values.Length; i++) parameters[i].Value = values[i] ?? DBNull.Value;
+            for (var i = 0; i < tail.Length; i++) parameters[values.Length + i].Value = tail[i] ?? DBNull.Value;
             _command.ExecuteNonQuery();
         }
 
