@@ -1,8 +1,6 @@
 using System.ComponentModel;
-using System.Text.Json;
 using Dfid.Analysis;
 using Dfid.Running;
-using Dfid.Store;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -53,26 +51,23 @@ internal sealed class AnalyzeCommand(IAnsiConsole console) : AsyncCommand<Analyz
     {
         using var store = RunResults.OpenStore(settings.RunDir);
         var rows = RunResults.ReadRows(store, includeTexts: true);
+        var options = new AnalysisOptions
         {
-            var options = new AnalysisOptions
-            {
-                Permutations = settings.Permutations,
-                BootstrapResamples = settings.Bootstrap,
-                Seed = settings.Seed,
-                ConfirmatoryFamily = settings.Confirmatory?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
-            };
-            cancellationToken.ThrowIfCancellationRequested();
-            Console.Error.WriteLine($"analysing {rows.Count} probe rows ({options.Permutations} permutations, {options.BootstrapResamples} bootstrap resamples, seed {options.Seed})...");
-            var results = RunResults.Analyze(store, rows, options);
-            var outPath = settings.Out ?? Path.Combine(settings.RunDir, "results.json");
-            AnalysisResultsJson.WriteFile(results, outPath);
-            Console.Error.WriteLine($"wrote {Path.GetFullPath(outPath)}");
-            if (settings.Json) console.Profile.Out.Writer.Write(AnalysisResultsJson.Serialize(results) + "\n");
-            else console.Write(new Text(ResultsSummary.Render(results)));
-            return Task.FromResult(0);
-        }
+            Permutations = settings.Permutations,
+            BootstrapResamples = settings.Bootstrap,
+            Seed = settings.Seed,
+            ConfirmatoryFamily = settings.Confirmatory?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
+        };
+        cancellationToken.ThrowIfCancellationRequested();
+        Console.Error.WriteLine($"analysing {rows.Count} probe rows ({options.Permutations} permutations, {options.BootstrapResamples} bootstrap resamples, seed {options.Seed})...");
+        var results = RunResults.Analyze(store, rows, options);
+        var outPath = settings.Out ?? Path.Combine(settings.RunDir, "results.json");
+        AnalysisResultsJson.WriteFile(results, outPath);
+        Console.Error.WriteLine($"wrote {Path.GetFullPath(outPath)}");
+        if (settings.Json) console.Profile.Out.Writer.Write(AnalysisResultsJson.Serialize(results) + "\n");
+        else console.Write(new Text(ResultsSummary.Render(results)));
+        return Task.FromResult(0);
     }
-
 }
 
 /// <summary><c>dfid export RUN_DIR --probes FILE.csv</c>: the probe table as CSV.</summary>

@@ -1,7 +1,5 @@
 using System.ComponentModel;
 using System.Globalization;
-using System.Text.Json;
-using Dfid.Analysis;
 using Dfid.Running;
 using Dfid.Store;
 using Spectre.Console;

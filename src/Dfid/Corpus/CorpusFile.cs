@@ -328,7 +328,8 @@ public static class CorpusFile
         }
     }
 
-    private static bool IsBlank(ReadOnlySpan<byte> line)
+    /// <summary>Whether a JSON Lines line holds only spaces, tabs and carriage returns (such lines are skipped).</summary>
+    internal static bool IsBlank(ReadOnlySpan<byte> line)
     {
         foreach (var b in line)
             if (b is not ((byte)' ' or (byte)'\t' or (byte)'\r')) return false;

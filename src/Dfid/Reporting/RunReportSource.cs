@@ -1,4 +1,3 @@
-using System.Text.Json;
 using Dfid.Analysis;
 using Dfid.Running;
 using Dfid.Store;
@@ -89,7 +88,6 @@ public static class RunReportSource
     private static Estimate Est(BootstrapInterval b) => new(Finite(b.Estimate), Finite(b.Lower), Finite(b.Upper));
 
     private static double? Finite(double v) => double.IsFinite(v) ? v : null;
-
 }
 
 /// <summary>What the report of a run folder shows: the analysis results (manifest attached) and the instrument validation.</summary>

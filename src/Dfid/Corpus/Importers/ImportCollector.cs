@@ -1,4 +1,5 @@
 using System.Text.Json;
+
 namespace Dfid.Corpus.Importers;
 
 /// <summary>Gathers an importer's conversations: cuts at decisions, applies <see cref="CorpusRules"/>, rejects duplicate ids,
@@ -45,7 +46,7 @@ internal sealed class ImportCollector
         while (reader.TryReadLine(out var line))
         {
             cancellationToken.ThrowIfCancellationRequested();
-            if (line.Span.Trim(" \t\r"u8).IsEmpty) continue;
+            if (CorpusFile.IsBlank(line.Span)) continue;
             if (!System.Text.Unicode.Utf8.IsValid(line.Span))
             {
                 Problem(path, reader.LineNumber, $"invalid UTF-8 at byte {CorpusJson.FirstInvalidUtf8(line.Span) + 1} of the line (save the file as UTF-8)");
