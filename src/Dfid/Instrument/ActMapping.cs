@@ -2,7 +2,7 @@ using System.Collections.Immutable;
 using System.Security.Cryptography;
 using System.Text;
 using Dfid.Corpus;
-using YamlDotNet.Core;
+using YamlDotNet.RepresentationModel;
 
 namespace Dfid.Instrument;
 
@@ -85,15 +85,14 @@ public sealed class ActMapping
     public static ActMapping Parse(string yaml, string source)
     {
         ArgumentNullException.ThrowIfNull(yaml);
-        MappingDto dto;
-        try
-        {
-            dto = YamlFiles.Deserializer.Deserialize<MappingDto>(yaml) ?? new MappingDto();
-        }
-        catch (YamlException ex)
-        {
-            throw new DfidException($"{source}: line {ex.Start.Line}: {ex.Message}", 2, ex);
-        }
+        var r = new YamlReader(source);
+        string[] keys = ["format", "dataset", "stage_label_set", "action_label_set", "stage_acts", "action_acts", "objection_after_resisting"];
+        var root = r.Root(yaml, $"an act mapping must be a mapping with keys {string.Join(", ", keys)}");
+        r.CheckKeys(root, "", keys);
+        var dto = new MappingDto(r.Text(root, "format", ""), r.Text(root, "dataset", ""),
+            r.Text(root, "stage_label_set", ""), r.Text(root, "action_label_set", ""),
+            ActDtos(r, root, "stage_acts"), ActDtos(r, root, "action_acts"),
+            r.Get(root, "objection_after_resisting") is { } o && r.Bool(o, "objection_after_resisting"));
         if (dto.Format is not null && dto.Format != Format)
             throw new DfidException($"{source}: format '{dto.Format}' is not {Format}.", 2);
         var errors = new List<string>();
@@ -189,10 +188,10 @@ public sealed class ActMapping
     }
 
     private static ImmutableSortedDictionary<string, ActRule<T>> Rules<T>(
-        List<ActDto>? list, Func<ActDto, string?> target, string key, List<string> errors) where T : struct, Enum
+        List<ActDto> list, Func<ActDto, string?> target, string key, List<string> errors) where T : struct, Enum
     {
         var b = ImmutableSortedDictionary.CreateBuilder<string, ActRule<T>>(StringComparer.Ordinal);
-        foreach (var a in list ?? [])
+        foreach (var a in list)
         {
             if (string.IsNullOrWhiteSpace(a.Act)) { errors.Add($"{key}: an entry has no act"); continue; }
             var act = Normalise(a.Act);
@@ -211,23 +210,18 @@ public sealed class ActMapping
         return b.ToImmutable();
     }
 
-    private sealed class MappingDto
-    {
-        public string? Format { get; set; }
-        public string? Dataset { get; set; }
-        public string? StageLabelSet { get; set; }
-        public string? ActionLabelSet { get; set; }
-        public List<ActDto>? StageActs { get; set; }
-        public List<ActDto>? ActionActs { get; set; }
-        public bool ObjectionAfterResisting { get; set; }
-    }
+    private static List<ActDto> ActDtos(YamlReader r, YamlMappingNode root, string key) =>
+    [
+        .. r.Items(root, key, "").Select(a =>
+        {
+            r.CheckKeys(a, key, ["act", "stage", "action", "priority", "reasoning"]);
+            return new ActDto(r.Text(a, "act", key), r.Text(a, "stage", key), r.Text(a, "action", key),
+                r.Get(a, "priority") is { } p ? r.Int(p, key + ".priority", int.MinValue) : null, r.Text(a, "reasoning", key));
+        }),
+    ];
 
-    private sealed class ActDto
-    {
-        public string? Act { get; set; }
-        public string? Stage { get; set; }
-        public string? Action { get; set; }
-        public int? Priority { get; set; }
-        public string? Reasoning { get; set; }
-    }
+    private sealed record MappingDto(string? Format, string? Dataset, string? StageLabelSet, string? ActionLabelSet,
+        List<ActDto> StageActs, List<ActDto> ActionActs, bool ObjectionAfterResisting);
+
+    private sealed record ActDto(string? Act, string? Stage, string? Action, int? Priority, string? Reasoning);
 }

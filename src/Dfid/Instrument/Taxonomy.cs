@@ -1,8 +1,5 @@
 using System.Collections.Immutable;
-using System.Reflection;
-using YamlDotNet.Core;
-using YamlDotNet.Serialization;
-using YamlDotNet.Serialization.NamingConventions;
+using YamlDotNet.RepresentationModel;
 
 namespace Dfid.Instrument;
 
@@ -68,15 +65,12 @@ public sealed record StageTaxonomy(
     public static StageTaxonomy Parse(string yaml, string source)
     {
         ArgumentNullException.ThrowIfNull(yaml);
-        TaxonomyDto dto;
-        try
-        {
-            dto = YamlFiles.Deserializer.Deserialize<TaxonomyDto>(yaml) ?? new TaxonomyDto();
-        }
-        catch (YamlException ex)
-        {
-            throw new DfidException($"{source}: line {ex.Start.Line}: {ex.Message}", 2, ex);
-        }
+        var r = new YamlReader(source);
+        var root = r.Root(yaml, "a taxonomy must be a mapping with keys format, name, stages, emotions, blockers, codings");
+        r.CheckKeys(root, "", ["format", "name", "stages", "emotions", "blockers", "codings"]);
+        var dto = new TaxonomyDto(r.Text(root, "format", ""), r.Text(root, "name", ""),
+            TermDtos(r, root, "stages"), TermDtos(r, root, "emotions"), TermDtos(r, root, "blockers"),
+            [.. r.Items(root, "codings", "").Select(c => ReadCoding(r, c))]);
         if (dto.Format is not null && dto.Format != Format)
             throw new DfidException($"{source}: format '{dto.Format}' is not {Format}.", 2);
         var errors = new List<string>();
@@ -84,11 +78,11 @@ public sealed record StageTaxonomy(
         var emotions = Terms<Emotion>(dto.Emotions, "emotions", errors);
         var blockers = Terms<Blocker>(dto.Blockers, "blockers", errors);
         var codings = ImmutableArray.CreateBuilder<DepthCoding>();
-        foreach (var c in dto.Codings ?? [])
+        foreach (var c in dto.Codings)
         {
             if (string.IsNullOrWhiteSpace(c.Name)) { errors.Add("a coding has no name"); continue; }
             var values = ImmutableSortedDictionary.CreateBuilder<Stage, double>();
-            foreach (var (k, v) in c.Values ?? [])
+            foreach (var (k, v) in c.Values)
             {
                 if (!StateNames.TryParse(k, out Stage st)) errors.Add($"coding '{c.Name}': unknown stage '{k}'");
                 else values[st] = v;
@@ -103,11 +97,34 @@ public sealed record StageTaxonomy(
         return new StageTaxonomy(dto.Name ?? "unnamed", stages, emotions, blockers, codings.ToImmutable(), source);
     }
 
-    private static ImmutableArray<TermDefinition> Terms<T>(List<TermDto>? list, string key, List<string> errors)
+    private static List<TermDto> TermDtos(YamlReader r, YamlMappingNode root, string key) =>
+    [
+        .. r.Items(root, key, "").Select(t =>
+        {
+            r.CheckKeys(t, key, ["name", "definition", "examples"]);
+            return new TermDto(r.Text(t, "name", key), r.Text(t, "definition", key),
+                r.Get(t, "examples") is { } e ? [.. r.Sequence(e, key + ".examples").Children.Select(x => r.Scalar(x, key + ".examples"))] : []);
+        }),
+    ];
+
+    private static CodingDto ReadCoding(YamlReader r, YamlMappingNode c)
+    {
+        r.CheckKeys(c, "codings", ["name", "description", "values"]);
+        var values = new List<(string, double)>();
+        if (r.Get(c, "values") is { } v)
+            foreach (var (k, n) in r.Map(v, "codings.values").Children)
+            {
+                var stage = r.Scalar(k, "codings.values");
+                values.Add((stage, r.Double(n, "codings.values." + stage)));
+            }
+        return new CodingDto(r.Text(c, "name", "codings"), r.Text(c, "description", "codings"), values);
+    }
+
+    private static ImmutableArray<TermDefinition> Terms<T>(List<TermDto> list, string key, List<string> errors)
         where T : struct, Enum
     {
         var byValue = new Dictionary<T, TermDefinition>();
-        foreach (var t in list ?? [])
+        foreach (var t in list)
         {
             if (!StateNames.TryParseGeneric(t.Name, out T value))
             {
@@ -115,7 +132,7 @@ public sealed record StageTaxonomy(
                 continue;
             }
             byValue[value] = new TermDefinition(StateNames.NameOf(value),
-                t.Definition?.Trim() ?? "", [.. (t.Examples ?? []).Select(e => e.Trim())]);
+                t.Definition?.Trim() ?? "", [.. t.Examples.Select(e => e.Trim())]);
         }
         var result = ImmutableArray.CreateBuilder<TermDefinition>();
         foreach (var v in Enum.GetValues<T>())
@@ -135,35 +152,10 @@ public sealed record StageTaxonomy(
         return reader.ReadToEnd();
     }
 
-    private sealed class TaxonomyDto
-    {
-        public string? Format { get; set; }
-        public string? Name { get; set; }
-        public List<TermDto>? Stages { get; set; }
-        public List<TermDto>? Emotions { get; set; }
-        public List<TermDto>? Blockers { get; set; }
-        public List<CodingDto>? Codings { get; set; }
-    }
+    private sealed record TaxonomyDto(string? Format, string? Name, List<TermDto> Stages, List<TermDto> Emotions,
+        List<TermDto> Blockers, List<CodingDto> Codings);
 
-    private sealed class TermDto
-    {
-        public string? Name { get; set; }
-        public string? Definition { get; set; }
-        public List<string>? Examples { get; set; }
-    }
+    private sealed record TermDto(string? Name, string? Definition, List<string> Examples);
 
-    private sealed class CodingDto
-    {
-        public string? Name { get; set; }
-        public string? Description { get; set; }
-        public Dictionary<string, double>? Values { get; set; }
-    }
-}
-
-/// <summary>The YAML reader shared by the instrument's resource files.</summary>
-internal static class YamlFiles
-{
-    public static IDeserializer Deserializer { get; } = new DeserializerBuilder()
-        .WithNamingConvention(UnderscoredNamingConvention.Instance)
-        .Build();
+    private sealed record CodingDto(string? Name, string? Description, List<(string Stage, double Value)> Values);
 }

@@ -1,7 +1,6 @@
 using System.Globalization;
 using Dfid.Probing;
 using Dfid.Simulation;
-using YamlDotNet.Core;
 using YamlDotNet.RepresentationModel;
 
 namespace Dfid.Running;
@@ -29,17 +28,7 @@ public static class ExperimentParser
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(sourcePath);
         var r = new Reader(Path.GetFileName(sourcePath), Path.GetDirectoryName(Path.GetFullPath(sourcePath))!);
-        var stream = new YamlStream();
-        try
-        {
-            stream.Load(new StringReader(text));
-        }
-        catch (YamlException ex)
-        {
-            throw new DfidException($"{r.File}:{ex.Start.Line}: invalid YAML: {ex.InnerException?.Message ?? ex.Message}", 2);
-        }
-        if (stream.Documents.Count == 0 || stream.Documents[0].RootNode is not YamlMappingNode root)
-            throw new DfidException($"{r.File}:1: the experiment must be a mapping with keys {string.Join(", ", TopKeys)}", 2);
+        var root = r.Root(text, $"the experiment must be a mapping with keys {string.Join(", ", TopKeys)}");
         r.CheckKeys(root, "", TopKeys);
 
         var corpus = r.Path(r.Required(root, "corpus", ""), "corpus");
@@ -210,53 +199,8 @@ public static class ExperimentParser
         return new Experiment(Path.GetFullPath(sourcePath), text, corpus, sample, probes, simulators, instruments, actions, conditions, budget, concurrency, cache, domain);
     }
 
-    private sealed class Reader(string file, string folder)
+    private sealed class Reader(string file, string folder) : YamlReader(file)
     {
-        public string File { get; } = file;
-
-        public int Line(YamlNode node) => (int)node.Start.Line;
-
-        public DfidException Error(YamlNode node, string key, string message) =>
-            new($"{File}:{Line(node)}: {key}: {message}", 2);
-
-        public YamlNode? Get(YamlMappingNode m, string key) =>
-            m.Children.TryGetValue(new YamlScalarNode(key), out var v) ? v : null;
-
-        public YamlNode RequiredNode(YamlMappingNode m, string key, string parent) =>
-            Get(m, key) ?? throw Error(m, parent.Length == 0 ? key : parent + "." + key, "missing required key");
-
-        public string Required(YamlMappingNode m, string key, string parent) =>
-            Scalar(RequiredNode(m, key, parent), parent.Length == 0 ? key : parent + "." + key);
-
-        public YamlMappingNode Map(YamlNode node, string key) =>
-            node as YamlMappingNode ?? throw Error(node, key, "expected a mapping ({ key: value, ... })");
-
-        public string Scalar(YamlNode node, string key) =>
-            node is YamlScalarNode { Value: { } v } ? v : throw Error(node, key, "expected a single value");
-
-        public int Int(YamlNode? node, string key, int min)
-        {
-            if (node is null) return min;
-            var s = Scalar(node, key);
-            if (!int.TryParse(s, NumberStyles.Integer, CultureInfo.InvariantCulture, out var v)) throw Error(node, key, $"'{s}' is not a whole number");
-            if (v < min) throw Error(node, key, $"{v} is too small (at least {min})");
-            return v;
-        }
-
-        public double Double(YamlNode node, string key)
-        {
-            var s = Scalar(node, key);
-            if (!double.TryParse(s, NumberStyles.Float, CultureInfo.InvariantCulture, out var v) || !double.IsFinite(v)) throw Error(node, key, $"'{s}' is not a number");
-            return v;
-        }
-
-        public bool Bool(YamlNode node, string key) => Scalar(node, key) switch
-        {
-            "true" or "yes" or "on" => true,
-            "false" or "no" or "off" => false,
-            var s => throw Error(node, key, $"'{s}' is not true or false"),
-        };
-
         public string Path(string value, string key) =>
             System.IO.Path.GetFullPath(System.IO.Path.IsPathRooted(value) ? value : System.IO.Path.Combine(folder, value));
 
@@ -289,16 +233,6 @@ public static class ExperimentParser
                 Get(m, "max_tokens") is { } mt ? Int(mt, key + ".max_tokens", 1) : null,
                 Get(m, "seed") is { } sd ? Int(sd, key + ".seed", int.MinValue) : null,
                 Get(m, "api_key_env") is { } ak ? Scalar(ak, key + ".api_key_env") : null);
-        }
-
-        public void CheckKeys(YamlMappingNode m, string parent, string[] allowed)
-        {
-            foreach (var k in m.Children.Keys)
-            {
-                var name = (k as YamlScalarNode)?.Value ?? "?";
-                if (!allowed.Contains(name))
-                    throw Error(k, parent.Length == 0 ? name : parent + "." + name, $"unknown key (expected one of {string.Join(", ", allowed)})");
-            }
         }
     }
 }

@@ -109,6 +109,24 @@ public sealed class ActMappingTests
         Assert.Contains("act 'a' has no reasoning", ex.Message);
     }
 
+    [Fact]
+    public void Parse_PriorityNotANumber_NamesLineAndKey()
+    {
+        const string yaml = "format: dfid.act-mapping/1\nstage_label_set: x\nstage_acts:\n  - act: a\n    stage: resisting\n    priority: high\n    reasoning: r\n";
+        var ex = Assert.Throws<DfidException>(() => ActMapping.Parse(yaml, "mine.yaml"));
+        Assert.Equal("mine.yaml:6: stage_acts.priority: 'high' is not a whole number", ex.Message);
+    }
+
+    [Fact]
+    public void Parse_NullTarget_MeansNoStage()
+    {
+        const string yaml = "format: dfid.act-mapping/1\nstage_label_set: x\nstage_acts:\n  - act: a\n    stage: null\n    reasoning: r\n  - act: b\n    stage: ~\n    reasoning: r\n";
+        var m = ActMapping.Parse(yaml, "mine.yaml");
+        Assert.Null(m.StageActs["a"].Target);
+        Assert.Null(m.StageActs["b"].Target);
+        Assert.Null(m.StageOf("a|b"));
+    }
+
     internal static Conversation Conv(params (Role Role, string Key, string Acts)[] turns) =>
         new("c1",
             [.. turns.Select((t, i) => new Turn(t.Role, $"turn {i}", null,

@@ -50,6 +50,16 @@ public sealed class TaxonomyTests
         Assert.Throws<DfidException>(() => t.Coding("nope"));
     }
 
+    [Fact]
+    public void Parse_UnknownKey_NamesFileLineAndKey()
+    {
+        var text = File.ReadAllText(Path.Combine(TestData.RepoRoot, "src/Dfid/Resources/instrument/taxonomy.yaml"))
+            .Replace("stages:\n  - name: resisting\n", "stages:\n  - name: resisting\n    defintion: typo\n", StringComparison.Ordinal);
+        var line = text[..text.IndexOf("defintion", StringComparison.Ordinal)].Count(ch => ch == '\n') + 1;
+        var ex = Assert.Throws<DfidException>(() => StageTaxonomy.Parse(text, "mine.yaml"));
+        Assert.StartsWith($"mine.yaml:{line}: stages.defintion: unknown key", ex.Message);
+    }
+
     [Theory]
     [InlineData("prior-failure", Blocker.PriorFailure)]
     [InlineData("PriorFailure", Blocker.PriorFailure)]
