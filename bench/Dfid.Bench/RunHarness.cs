@@ -14,7 +14,8 @@ namespace Dfid.Bench;
 /// <c>run</c>: a 374-conversation probe run (about 1,100 probes) with two LLM conditions (persona and instructed, both
 /// scored by an LLM judge) against the loopback OpenAI server with 50 ms latency; compares the wall time with the ideal
 /// time for the configured concurrency (calls × latency / concurrency). Target: within 1.25×.
-/// Arguments: <c>[--concurrency N] [--latency-ms L] [--per-stratum N]</c>.
+/// Arguments: <c>[--concurrency N] [--latency-ms L] [--jitter F] [--per-stratum N] [--warmup N]</c>; <c>--jitter 0.2</c> varies
+/// each reply's latency uniformly by ±20% around L, as a real endpoint's does (the ideal still uses the latency served).
 /// </summary>
 public sealed class RunHarness : IHarness
 {
@@ -28,6 +29,8 @@ public sealed class RunHarness : IHarness
         var latencyMs = Arg(args, "--latency-ms", 50);
         var perStratum = Arg(args, "--per-stratum", 187);
         var latency = TimeSpan.FromMilliseconds(latencyMs);
+        var jitter = double.Parse(ArgText(args, "--jitter", "0"), CultureInfo.InvariantCulture);
+        if (jitter is < 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(args), "--jitter must be in [0, 1)");
         await using var server = LoopbackOpenAiServer.Start(r =>
         {
             // The judge asks for a JSON schema answer; the simulators for plain text.
@@ -35,7 +38,8 @@ public sealed class RunHarness : IHarness
             var reply = judge
                 ? ScriptedReply.Text("""{"stage":"engaging","emotion":"neutral","blocker":"none","convergence_delta":0,"key_signal":"ok"}""", 400, 30)
                 : ScriptedReply.Text("sure, tell me more", 200, 6);
-            return reply.After(latency);
+            // `--jitter F`: each reply's latency uniform in latency × [1 − F, 1 + F] (mean unchanged), as a real endpoint's varies.
+            return reply.After(jitter == 0 ? latency : latency * (1 + jitter * (2 * Random.Shared.NextDouble() - 1)));
         });
         // A real endpoint is up and compiled before dfid starts: two raw-socket requests (plain text and JSON mode) JIT
         // the loopback server's own path, and nothing of dfid's client, before the clock starts.
@@ -55,7 +59,7 @@ public sealed class RunHarness : IHarness
         var ratio = elapsed / ideal;
         var inv = CultureInfo.InvariantCulture;
         Console.WriteLine(string.Create(inv, $"run: {result.Manifest.Conversations.Values.Sum()} conversations, {result.Manifest.ProbeCount} probes, 2 LLM conditions, {calls} model calls"));
-        Console.WriteLine(string.Create(inv, $"latency {latencyMs} ms, concurrency {concurrency} (server saw at most {server.MaxConcurrentRequests} in flight)"));
+        Console.WriteLine(string.Create(inv, $"latency {latencyMs} ms{(jitter > 0 ? $" ± {100 * jitter:0}% (uniform)" : "")}, concurrency {concurrency} (server saw at most {server.MaxConcurrentRequests} in flight)"));
         Console.WriteLine(string.Create(inv, $"process CPU {cpu:0.00} s ({1000 * cpu / calls:0.00} ms per model call, client + loopback server + store); load average {File.ReadAllText("/proc/loadavg").Split(' ')[0]}"));
         Console.WriteLine(string.Create(inv, $"of which JIT {jit:0.00} s; allocated {alloc / 1e6:0} MB ({alloc / calls / 1024.0:0.0} KiB per call), GC pauses {gcPause:0.00} s"));
         Console.WriteLine(string.Create(inv, $"first request reached the server {firstRequest:0.00} s after the start (set-up and first-call JIT); per second (calls / CPU s): {perSecond}"));
@@ -147,6 +151,12 @@ public sealed class RunHarness : IHarness
                 // Read to the end: the server closes after its reply.
             }
         }
+    }
+
+    private static string ArgText(string[] args, string name, string fallback)
+    {
+        var i = Array.IndexOf(args, name);
+        return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
     }
 
     private static int Arg(string[] args, string name, int fallback)
