@@ -36,7 +36,7 @@ internal class InstrumentSettings : CommandSettings
     public string? Train { get; init; }
 
     [CommandOption("--cache-dir <DIR>")]
-    [Description("learned: folder for trained models and the embeddings cache (default: $DFID_CACHE_DIR, $XDG_CACHE_HOME/dfid or ~/.cache/dfid).")]
+    [Description("learned: cache folder holding trained models (instruments/) and the embeddings cache, as for run and demo (default: $DFID_CACHE_DIR, $XDG_CACHE_HOME/dfid or ~/.cache/dfid).")]
     public string? CacheDir { get; init; }
 
     [CommandOption("--domain <WORDS>")]
@@ -95,7 +95,8 @@ internal sealed class InstrumentSession : IDisposable
                 var embeddingsPath = LearnedInstrumentOptions.DefaultEmbeddingsCachePath();
                 if (s.CacheDir is not null)
                 {
-                    options.CacheDirectory = s.CacheDir;
+                    // The same layout as $DFID_CACHE_DIR and `run --cache`, so every command finds the same trained models.
+                    options.CacheDirectory = Path.Combine(s.CacheDir, "instruments");
                     embeddingsPath = Path.Combine(s.CacheDir, "embeddings.sqlite");
                 }
                 var embedder = new CachingTextEmbedder(new MiniLmEmbedder(), embeddingsPath, ownsInner: true);

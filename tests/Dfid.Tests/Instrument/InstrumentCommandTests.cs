@@ -41,7 +41,9 @@ public sealed class InstrumentCommandTests
         Assert.Equal(0.2, r.GetProperty("baseline").GetProperty("accuracy").GetDouble(), 6);
         Assert.Equal(0.0, r.GetProperty("baseline").GetProperty("kappa_quadratic").GetDouble(), 6);
         Assert.Equal("resisting", r.GetProperty("per_stage")[0].GetProperty("stage").GetString());
-        Assert.Single(Directory.GetFiles(Path.Combine(dir, "cache"), "learned-stage-*.json"));
+        // --cache-dir is the cache root, laid out as $DFID_CACHE_DIR and `run --cache` are, so `run` finds this model.
+        Assert.Single(Directory.GetFiles(Path.Combine(dir, "cache", "instruments"), "learned-stage-*.json"));
+        Assert.True(File.Exists(Path.Combine(dir, "cache", "embeddings.sqlite")));
     }
 
     [Fact]
