@@ -43,11 +43,14 @@ internal class YamlReader(string file)
     public YamlNode? Get(YamlMappingNode m, string key) =>
         m.Children.TryGetValue(new YamlScalarNode(key), out var v) ? v : null;
 
+    /// <summary>How errors name <paramref name="key"/> under <paramref name="parent"/> (<c>parent.key</c>, or the key at the root).</summary>
+    public static string KeyPath(string parent, string key) => parent.Length == 0 ? key : parent + "." + key;
+
     public YamlNode RequiredNode(YamlMappingNode m, string key, string parent) =>
-        Get(m, key) ?? throw Error(m, parent.Length == 0 ? key : parent + "." + key, "missing required key");
+        Get(m, key) ?? throw Error(m, KeyPath(parent, key), "missing required key");
 
     public string Required(YamlMappingNode m, string key, string parent) =>
-        Scalar(RequiredNode(m, key, parent), parent.Length == 0 ? key : parent + "." + key);
+        Scalar(RequiredNode(m, key, parent), KeyPath(parent, key));
 
     public YamlMappingNode Map(YamlNode node, string key) =>
         node as YamlMappingNode ?? throw Error(node, key, "expected a mapping ({ key: value, ... })");
@@ -62,11 +65,11 @@ internal class YamlReader(string file)
     public string? Text(YamlMappingNode m, string key, string parent) =>
         Get(m, key) is not { } node ? null
         : node is YamlScalarNode { Style: ScalarStyle.Plain, Value: null or "" or "~" or "null" or "Null" or "NULL" } ? null
-        : Scalar(node, parent + "." + key);
+        : Scalar(node, KeyPath(parent, key));
 
     /// <summary>The mappings of an optional list (none when absent).</summary>
     public IEnumerable<YamlMappingNode> Items(YamlMappingNode m, string key, string parent) =>
-        Get(m, key) is { } node ? Sequence(node, parent + key).Children.Select(c => Map(c, parent + key)) : [];
+        Get(m, key) is { } node ? Sequence(node, KeyPath(parent, key)).Children.Select(c => Map(c, KeyPath(parent, key))) : [];
 
     public int Int(YamlNode? node, string key, int min)
     {
@@ -97,7 +100,7 @@ internal class YamlReader(string file)
         {
             var name = (k as YamlScalarNode)?.Value ?? "?";
             if (!allowed.Contains(name))
-                throw Error(k, parent.Length == 0 ? name : parent + "." + name, $"unknown key (expected one of {string.Join(", ", allowed)})");
+                throw Error(k, KeyPath(parent, name), $"unknown key (expected one of {string.Join(", ", allowed)})");
         }
     }
 }

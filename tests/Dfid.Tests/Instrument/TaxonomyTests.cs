@@ -61,6 +61,16 @@ public sealed class TaxonomyTests
     }
 
     [Theory]
+    [InlineData("format: [a, b]\nname: x\n", "mine.yaml:1: format: expected a single value")]
+    [InlineData("name: x\nstages: resisting\n", "mine.yaml:2: stages: expected a list (- item)")]
+    [InlineData("name: x\ncodings:\n  - name: c\n    values: { resisting: high }\n", "mine.yaml:4: codings.values.resisting: 'high' is not a number")]
+    public void Parse_WrongShape_NamesLineAndKey(string yaml, string expected)
+    {
+        var ex = Assert.Throws<DfidException>(() => StageTaxonomy.Parse(yaml, "mine.yaml"));
+        Assert.Equal(expected, ex.Message);
+    }
+
+    [Theory]
     [InlineData("prior-failure", Blocker.PriorFailure)]
     [InlineData("PriorFailure", Blocker.PriorFailure)]
     [InlineData(" none ", Blocker.None)]
