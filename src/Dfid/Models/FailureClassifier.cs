@@ -28,6 +28,10 @@ internal static class FailureClassifier
         {
             case AttemptFailedException a:
                 return a;
+            case ModelCallException m:
+                // A provider that classifies its own failures (the local GGUF client): keep its kind and words, so the
+                // message names the model and the fix once instead of wrapping them as an unknown failure.
+                return new(m.Kind, m.StatusCode, null, m.Detail, ex);
             case ClientResultException cre when cre.Status > 0:
                 return FromStatus(cre.Status, RetryAfter(cre), Message(cre), ex);
             case ClientResultException cre when cre.InnerException is { } inner:

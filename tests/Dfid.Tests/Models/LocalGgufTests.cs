@@ -96,6 +96,9 @@ public sealed class LocalGgufTests
 
         Assert.Equal(JsonFailureKind.ModelError, answer.Failure);
         Assert.Contains("context_size", answer.Error, StringComparison.Ordinal);
+        // Classified as the rejected request it is, and worded once (not wrapped as an unknown failure of the same model).
+        Assert.Contains("request rejected", answer.Error, StringComparison.Ordinal);
+        Assert.Single(System.Text.RegularExpressions.Regex.Matches(answer.Error!, "attempt\\(s\\)"));
         Assert.Equal(JsonMode.Schema, answer.Mode); // no fallback to instructions: the prompt would only grow
     }
 
