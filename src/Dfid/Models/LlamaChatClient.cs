@@ -38,7 +38,6 @@ internal sealed class LlamaChatClient : IChatClient
         _path = path;
         var p = new ModelParams(path)
         {
-            ContextSize = (uint)(contextSize ?? 2048),
             GpuLayerCount = 0,
             BatchSize = 512,
         };
@@ -50,6 +49,7 @@ internal sealed class LlamaChatClient : IChatClient
         try
         {
             _weights = LLamaWeights.LoadFromFile(p);
+            p.ContextSize = (uint)(contextSize ?? DefaultContextSize(_weights.ContextSize));
             _context = _weights.CreateContext(p);
         }
         catch (Exception ex) when (ex is not OutOfMemoryException)
@@ -61,6 +61,12 @@ internal sealed class LlamaChatClient : IChatClient
     }
 
     public ChatClientMetadata Metadata { get; }
+
+    /// <summary>
+    /// The context a spec without <c>context_size</c> gets: the length the model was trained for, at most 8,192 tokens (a
+    /// long-context model's full window would take gigabytes of KV cache), or 2,048 when the file does not say.
+    /// </summary>
+    public static int DefaultContextSize(int trainedContext) => trainedContext > 0 ? Math.Min(trainedContext, 8192) : 2048;
 
     /// <summary>Prompt tokens of all requests so far.</summary>
     public long PromptTokensRequested => Interlocked.Read(ref _requested);

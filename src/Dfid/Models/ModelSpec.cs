@@ -69,7 +69,7 @@ public sealed record ModelSpec
     /// <summary>How JSON answers are requested; null picks per provider (schema for OpenAI and gguf, prompt for Anthropic).</summary>
     public JsonMode? JsonMode { get; init; }
 
-    /// <summary>gguf: context size in tokens. <value>The default value (null) means 2048.</value></summary>
+    /// <summary>gguf: context size in tokens. <value>The default value (null) means the model's trained context length, at most 8,192 (2,048 when the file does not say).</value></summary>
     public int? ContextSize { get; init; }
 
     /// <summary>gguf: CPU threads; null lets llama.cpp decide.</summary>

@@ -103,6 +103,16 @@ public sealed class LocalGgufTests
     }
 
     [Fact]
+    public void Gguf_NoContextSize_UsesTheModelsTrainedContext()
+    {
+        // stories260K.gguf's metadata says llama.context_length = 512 (read from the file's GGUF header independently).
+        using (var trained = new LlamaChatClient(TestData.TinyGguf, null, null)) Assert.Equal(512, trained.ContextSize);
+        using (var given = new LlamaChatClient(TestData.TinyGguf, 1024, null)) Assert.Equal(1024, given.ContextSize);
+        Assert.Equal(8192, LlamaChatClient.DefaultContextSize(131072));
+        Assert.Equal(2048, LlamaChatClient.DefaultContextSize(0));
+    }
+
+    [Fact]
     public void GbnfGrammar_EnumObject_ListsEveryAlternative()
     {
         var gbnf = GbnfGrammar.FromSchema(StrictJsonTests.StateSchema);
