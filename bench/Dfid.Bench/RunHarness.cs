@@ -159,11 +159,8 @@ public sealed class RunHarness : IHarness
         return i >= 0 && i + 1 < args.Length ? args[i + 1] : fallback;
     }
 
-    private static int Arg(string[] args, string name, int fallback)
-    {
-        var i = Array.IndexOf(args, name);
-        return i >= 0 && i + 1 < args.Length ? int.Parse(args[i + 1], CultureInfo.InvariantCulture) : fallback;
-    }
+    private static int Arg(string[] args, string name, int fallback) =>
+        ArgText(args, name, "") is { Length: > 0 } text ? int.Parse(text, CultureInfo.InvariantCulture) : fallback;
 
     /// <summary>Generated conversations (own text): 8 user turns each, half converted.</summary>
     private static List<Conversation> Corpus(int n)

@@ -96,8 +96,8 @@ internal sealed class InstrumentSession : IDisposable
                 if (s.CacheDir is not null)
                 {
                     // The same layout as $DFID_CACHE_DIR and `run --cache`, so every command finds the same trained models.
-                    options.CacheDirectory = Path.Combine(s.CacheDir, "instruments");
-                    embeddingsPath = Path.Combine(s.CacheDir, "embeddings.sqlite");
+                    options.CacheDirectory = LearnedInstrumentOptions.CacheDirectoryIn(s.CacheDir);
+                    embeddingsPath = LearnedInstrumentOptions.EmbeddingsCachePathIn(s.CacheDir);
                 }
                 var embedder = new CachingTextEmbedder(new MiniLmEmbedder(), embeddingsPath, ownsInner: true);
                 session._owned.Add(embedder);

@@ -40,10 +40,16 @@ public sealed class LearnedInstrumentOptions
     /// <summary>
     /// <c>$DFID_CACHE_DIR/instruments</c>, else <c>$XDG_CACHE_HOME/dfid/instruments</c>, else <c>~/.cache/dfid/instruments</c>.
     /// </summary>
-    public static string DefaultCacheDirectory() => Path.Combine(CacheFolder.Default(), "instruments");
+    public static string DefaultCacheDirectory() => CacheDirectoryIn(CacheFolder.Default());
 
     /// <summary>The default persistent embeddings cache, beside the instruments folder.</summary>
-    public static string DefaultEmbeddingsCachePath() => Path.Combine(CacheFolder.Default(), "embeddings.sqlite");
+    public static string DefaultEmbeddingsCachePath() => EmbeddingsCachePathIn(CacheFolder.Default());
+
+    /// <summary>Where trained models live under a cache folder (<c>ROOT/instruments</c>); every command uses this layout.</summary>
+    public static string CacheDirectoryIn(string cacheFolder) => Path.Combine(cacheFolder, "instruments");
+
+    /// <summary>Where the persistent embeddings cache lives under a cache folder (<c>ROOT/embeddings.sqlite</c>).</summary>
+    public static string EmbeddingsCachePathIn(string cacheFolder) => Path.Combine(cacheFolder, "embeddings.sqlite");
 
     internal void Validate()
     {

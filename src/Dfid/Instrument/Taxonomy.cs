@@ -66,8 +66,9 @@ public sealed record StageTaxonomy(
     {
         ArgumentNullException.ThrowIfNull(yaml);
         var r = new YamlReader(source);
-        var root = r.Root(yaml, "a taxonomy must be a mapping with keys format, name, stages, emotions, blockers, codings");
-        r.CheckKeys(root, "", ["format", "name", "stages", "emotions", "blockers", "codings"]);
+        string[] keys = ["format", "name", "stages", "emotions", "blockers", "codings"];
+        var root = r.Root(yaml, $"a taxonomy must be a mapping with keys {string.Join(", ", keys)}");
+        r.CheckKeys(root, "", keys);
         var dto = new TaxonomyDto(r.Text(root, "format", ""), r.Text(root, "name", ""),
             TermDtos(r, root, "stages"), TermDtos(r, root, "emotions"), TermDtos(r, root, "blockers"),
             [.. r.Items(root, "codings", "").Select(c => ReadCoding(r, c))]);

@@ -16,7 +16,7 @@ public static class InstrumentComponents
         var gate = new Lock();
         LearnedInstrumentOptions Options() => new()
         {
-            CacheDirectory = factory.CacheFolder is { } c ? Path.Combine(c, "instruments") : LearnedInstrumentOptions.DefaultCacheDirectory(),
+            CacheDirectory = factory.CacheFolder is { } c ? LearnedInstrumentOptions.CacheDirectoryIn(c) : LearnedInstrumentOptions.DefaultCacheDirectory(),
             Progress = factory.Log is { } log ? new Progress<string>(log) : null,
         };
         factory.InstrumentBuilder = (spec, experiment, corpus) =>

@@ -88,7 +88,7 @@ public sealed class RunComponentFactory : IRunComponentFactory
             {
                 if (_embedder is null)
                 {
-                    var caching = new CachingTextEmbedder(new MiniLmEmbedder(), CacheFolder is null ? null : Path.Combine(CacheFolder, "embeddings.sqlite"), ownsInner: true);
+                    var caching = new CachingTextEmbedder(new MiniLmEmbedder(), CacheFolder is null ? null : LearnedInstrumentOptions.EmbeddingsCachePathIn(CacheFolder), ownsInner: true);
                     _owned.Add(caching);
                     _embedder = caching;
                 }
