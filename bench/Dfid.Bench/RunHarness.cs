@@ -71,7 +71,7 @@ public sealed class RunHarness : IHarness
         return result.Outcome.End == RunEnd.Completed && ratio <= 1.25 ? 0 : 1;
     }
 
-    private static async Task<(ExperimentRunResult Result, double Elapsed, double Cpu, double Jit, long Alloc, double GcPause, double FirstRequest)> RunExperimentAsync(
+    private static async Task<(RunSessionResult Result, double Elapsed, double Cpu, double Jit, long Alloc, double GcPause, double FirstRequest)> RunExperimentAsync(
         LoopbackOpenAiServer server, int perStratum, int concurrency)
     {
         var dir = Path.Combine(Path.GetTempPath(), "dfid-bench-run", Guid.NewGuid().ToString("N"));
@@ -94,7 +94,7 @@ public sealed class RunHarness : IHarness
             """);
         var experiment = ExperimentParser.Load(Path.Combine(dir, "experiment.yaml"));
         var settings = new RunSettings(Path.Combine(dir, "run"), CachePath: Path.Combine(dir, "cache"));
-        using var factory = RunServices.CreateFactory(experiment, settings);
+        var pipeline = new RunPipeline();
         var cpuBefore = Process.GetCurrentProcess().TotalProcessorTime;
         var jitBefore = System.Runtime.JitInfo.GetCompilationTime();
         var allocBefore = GC.GetTotalAllocatedBytes();
@@ -102,7 +102,7 @@ public sealed class RunHarness : IHarness
         var clock = Stopwatch.StartNew();
         var startedAt = DateTimeOffset.UtcNow;
         var firstIndex = server.RequestCount;
-        var result = await ExperimentRun.RunAsync(experiment, settings, factory);
+        var result = await pipeline.RunAsync(experiment, settings);
         var elapsed = clock.Elapsed.TotalSeconds;
         var firstRequest = server.Requests[firstIndex].ReceivedAt - startedAt;
         var cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds;

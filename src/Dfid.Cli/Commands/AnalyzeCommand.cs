@@ -21,15 +21,15 @@ internal sealed class AnalyzeCommand(IAnsiConsole console) : AsyncCommand<Analyz
 
         [CommandOption("--permutations <N>")]
         [Description("Permutation draws per test (default 20000).")]
-        public int Permutations { get; init; } = 20_000;
+        public int? Permutations { get; init; }
 
         [CommandOption("--bootstrap <N>")]
         [Description("Bootstrap resamples per interval (default 10000).")]
-        public int Bootstrap { get; init; } = 10_000;
+        public int? Bootstrap { get; init; }
 
         [CommandOption("--seed <S>")]
         [Description("Seed of all resampling (default 20260601).")]
-        public long Seed { get; init; } = 20260601;
+        public long? Seed { get; init; }
 
         [CommandOption("--confirmatory <NAMES>")]
         [Description("Comma-separated conditions of the confirmatory family (Holm); default: all conditions.")]
@@ -41,27 +41,26 @@ internal sealed class AnalyzeCommand(IAnsiConsole console) : AsyncCommand<Analyz
 
         public override ValidationResult Validate()
         {
-            if (Permutations < 1) return ValidationResult.Error("--permutations must be at least 1");
-            if (Bootstrap < 1) return ValidationResult.Error("--bootstrap must be at least 1");
+            if (Permutations is < 1) return ValidationResult.Error("--permutations must be at least 1");
+            if (Bootstrap is < 1) return ValidationResult.Error("--bootstrap must be at least 1");
             return ValidationResult.Success();
         }
     }
 
     public override Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        using var store = RunResults.OpenStore(settings.RunDir);
-        var rows = RunResults.ReadRows(store, includeTexts: true);
-        var options = new AnalysisOptions
+        var defaults = new AnalysisOptions();
+        var options = defaults with
         {
-            Permutations = settings.Permutations,
-            BootstrapResamples = settings.Bootstrap,
-            Seed = settings.Seed,
+            Permutations = settings.Permutations ?? defaults.Permutations,
+            BootstrapResamples = settings.Bootstrap ?? defaults.BootstrapResamples,
+            Seed = settings.Seed ?? defaults.Seed,
             ConfirmatoryFamily = settings.Confirmatory?.Split(',', StringSplitOptions.RemoveEmptyEntries | StringSplitOptions.TrimEntries),
         };
         cancellationToken.ThrowIfCancellationRequested();
-        Console.Error.WriteLine($"analysing {rows.Count} probe rows ({options.Permutations} permutations, {options.BootstrapResamples} bootstrap resamples, seed {options.Seed})...");
-        var results = RunResults.Analyze(store, rows, options);
-        var outPath = settings.Out ?? Path.Combine(settings.RunDir, "results.json");
+        Console.Error.WriteLine($"analysing {settings.RunDir} ({options.Permutations} permutations, {options.BootstrapResamples} bootstrap resamples, seed {options.Seed})...");
+        var results = new RunPipeline().Analyze(settings.RunDir, options);
+        var outPath = settings.Out ?? Path.Combine(settings.RunDir, RunPipeline.ResultsFile);
         AnalysisResultsJson.WriteFile(results, outPath);
         Console.Error.WriteLine($"wrote {Path.GetFullPath(outPath)}");
         if (settings.Json) console.Profile.Out.Writer.Write(AnalysisResultsJson.Serialize(results) + "\n");
@@ -89,9 +88,7 @@ internal sealed class ExportCommand : AsyncCommand<ExportCommand.Settings>
 
     public override Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        IReadOnlyList<ProbeRow> rows;
-        using (var store = RunResults.OpenStore(settings.RunDir))
-            rows = RunResults.ReadRows(store, includeTexts: false);
+        var rows = new RunPipeline().ReadProbeRows(settings.RunDir);
         if (settings.Probes == "-")
         {
             ProbeTableCsv.Write(rows, Console.Out);

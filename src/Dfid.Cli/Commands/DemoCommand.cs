@@ -57,13 +57,14 @@ internal sealed class DemoCommand(IAnsiConsole console) : AsyncCommand<DemoComma
     {
         var model = settings.Model ?? (Environment.GetEnvironmentVariable("DFID_MODEL") is { Length: > 0 } m ? m : null);
         var outDir = settings.Out ?? DemoSetup.DefaultRunFolder(model);
-        var probeSettings = new RunSettings(outDir, settings.NoCache, settings.Cache, settings.Concurrency);
+        var resume = "dfid demo" + (settings.Model is null ? "" : $" --model {settings.Model}") + (settings.Out is null ? "" : $" --out {settings.Out}");
+        var probeSettings = new RunSettings(outDir, settings.NoCache, settings.Cache, settings.Concurrency, resume);
         Directory.CreateDirectory(outDir);
         var experimentPath = Path.Combine(outDir, "experiment.yaml");
         var text = DemoSetup.ExperimentText(model, settings.PerStratum);
         if (!File.Exists(experimentPath) || File.ReadAllText(experimentPath) != text) File.WriteAllText(experimentPath, text);
 
-        var cacheFolder = settings.Cache is not null ? Path.GetFullPath(settings.Cache) : RunSettings.DefaultCacheFolder();
+        var cacheFolder = settings.Cache is not null ? Path.GetFullPath(settings.Cache) : CacheFolder.Default();
         using var http = settings.Offline ? null : new HttpClient { Timeout = TimeSpan.FromMinutes(5) };
         var dataset = await DemoSetup.LocateOrDownloadAsync(settings.Data, cacheFolder, http, Console.Error.WriteLine, cancellationToken);
         DemoSetup.ImportOnce(dataset, Path.Combine(outDir, "persuasionforgood.jsonl"), Console.Error.WriteLine);
@@ -72,7 +73,6 @@ internal sealed class DemoCommand(IAnsiConsole console) : AsyncCommand<DemoComma
         Console.Error.WriteLine(model is null
             ? "conditions: replay and retrieval with the learned instrument (offline). Set DFID_MODEL=SPEC or pass --model SPEC to add persona and instructed with an LLM judge."
             : $"conditions: replay, retrieval (learned instrument); persona, instructed (LLM judge) on {model}");
-        var resume = "dfid demo" + (settings.Model is null ? "" : $" --model {settings.Model}") + (settings.Out is null ? "" : $" --out {settings.Out}");
-        return await RunExecution.RunAndReportAsync(console, experiment, probeSettings, settings.Quiet, resume, cancellationToken);
+        return await RunExecution.RunAsync(console, experiment, probeSettings, settings.Quiet, cancellationToken);
     }
 }

@@ -30,7 +30,7 @@ internal sealed class InstrumentLabelCommand(IAnsiConsole console) : AsyncComman
         var dir = Path.GetDirectoryName(Path.GetFullPath(settings.Out));
         if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
         await File.WriteAllLinesAsync(settings.Out, labels.Select(l => l.ToJsonLine()), cancellationToken);
-        var failed = labels.Count(l => l.Result.Status != LabelStatus.Ok);
+        var failed = labels.Count(l => !l.Result.IsOk);
         console.Profile.Out.Writer.WriteLine($"{labels.Count} turns labelled by {session.Instrument.Name} -> {settings.Out} ({failed} failed)");
         return failed > 0 ? 1 : 0;
     }

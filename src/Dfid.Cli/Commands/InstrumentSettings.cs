@@ -1,8 +1,10 @@
 using System.ComponentModel;
+using Dfid.Components;
 using Dfid.Corpus;
 using Dfid.Embeddings;
 using Dfid.Instrument;
 using Dfid.Models;
+using Dfid.Running;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -39,8 +41,8 @@ internal class InstrumentSettings : CommandSettings
     [Description("learned: cache folder holding trained models (instruments/) and the embeddings cache, as for run and demo (default: $DFID_CACHE_DIR, $XDG_CACHE_HOME/dfid or ~/.cache/dfid).")]
     public string? CacheDir { get; init; }
 
-    [CommandOption("--domain <WORDS>")]
-    [Description("llm: domain words: donation, purchase or deal (default: from the corpus dataset).")]
+    [CommandOption("--domain <NAME>")]
+    [Description("llm: the domain's words: sales, fundraising, persuasionforgood or negotiation (also purchase, donation, deal); default: from the corpus dataset.")]
     public string? Domain { get; init; }
 
     [CommandOption("--last-turns <K>")]
@@ -58,8 +60,8 @@ internal class InstrumentSettings : CommandSettings
     public override ValidationResult Validate()
     {
         if (string.IsNullOrWhiteSpace(Corpus)) return ValidationResult.Error("--corpus FILE is required");
-        if (Domain is not null && Domain.ToLowerInvariant() is not ("donation" or "purchase" or "deal"))
-            return ValidationResult.Error($"--domain must be donation, purchase or deal, not \"{Domain}\"");
+        if (Domain is not null && Core.Domain.Preset(Domain) is null)
+            return ValidationResult.Error($"--domain must be one of {string.Join(", ", Core.Domain.Presets.Keys)} (or purchase, donation, deal), not \"{Domain}\"");
         if (LastTurns is < 0) return ValidationResult.Error("--last-turns must be >= 0");
         if (Limit is < 1) return ValidationResult.Error("--limit must be >= 1");
         if (Concurrency < 1) return ValidationResult.Error("--concurrency must be >= 1");
@@ -67,7 +69,8 @@ internal class InstrumentSettings : CommandSettings
     }
 }
 
-/// <summary>The corpus, mapping and instrument a verb works with; owns the embedder and model host.</summary>
+/// <summary>The corpus, mapping and instrument a verb works with, built through the instrument registry like a run's; owns the
+/// embedder and model host.</summary>
 internal sealed class InstrumentSession : IDisposable
 {
     private readonly List<IDisposable> _owned = [];
@@ -82,46 +85,27 @@ internal sealed class InstrumentSession : IDisposable
 
     public static async Task<InstrumentSession> OpenAsync(InstrumentSettings s, CancellationToken ct)
     {
-        var spec = InstrumentChoice.Parse(s.Instrument);
+        var choice = InstrumentChoice.Parse(s.Instrument);
         var corpus = ReadCorpus(s.Corpus);
         var mapping = s.Mapping is null ? ActMapping.PersuasionForGood : ActMapping.Load(s.Mapping);
         if (s.LabelSet is not null) mapping = mapping.WithStageLabelSet(s.LabelSet);
         var session = new InstrumentSession(corpus, mapping);
         try
         {
-            if (spec.Kind == InstrumentChoice.Learned)
-            {
-                var options = new LearnedInstrumentOptions { Mapping = mapping, Progress = new Progress<string>(Console.Error.WriteLine) };
-                var embeddingsPath = LearnedInstrumentOptions.DefaultEmbeddingsCachePath();
-                if (s.CacheDir is not null)
-                {
-                    // The same layout as $DFID_CACHE_DIR and `run --cache`, so every command finds the same trained models.
-                    options.CacheDirectory = LearnedInstrumentOptions.CacheDirectoryIn(s.CacheDir);
-                    embeddingsPath = LearnedInstrumentOptions.EmbeddingsCachePathIn(s.CacheDir);
-                }
-                var embedder = new CachingTextEmbedder(new MiniLmEmbedder(), embeddingsPath, ownsInner: true);
-                session._owned.Add(embedder);
-                var training = s.Train is null ? corpus : ReadCorpus(s.Train);
-                session.Instrument = await LearnedInstrument.LoadOrTrainAsync(options, training, embedder, ct);
-            }
-            else
-            {
-                var host = new ModelHost(new ModelLayerOptions { MaxConcurrency = s.Concurrency });
-                session._owned.Add(host);
-                var domain = s.Domain?.ToLowerInvariant() switch
-                {
-                    "donation" => DecisionWords.Donation,
-                    "purchase" => DecisionWords.Purchase,
-                    "deal" => DecisionWords.Deal,
-                    _ => DecisionWords.ForDataset(corpus.FirstOrDefault()?.Source.Dataset),
-                };
-                session.Instrument = new LlmPerceiver(host.GetClient(spec.Model!), new LlmPerceiverOptions
-                {
-                    Domain = domain,
-                    LastTurns = s.LastTurns,
-                    Taxonomy = s.Taxonomy is null ? StageTaxonomy.Default : StageTaxonomy.Load(s.Taxonomy),
-                });
-            }
+            // The same cache layout as $DFID_CACHE_DIR and `run --cache`, so every command finds the same trained models.
+            var cacheFolder = s.CacheDir ?? CacheFolder.Default();
+            var host = new ModelHost(new ModelLayerOptions { MaxConcurrency = s.Concurrency });
+            session._owned.Add(host);
+            var domain = Core.Domain.Preset(s.Domain) ?? Core.Domain.ForDataset(corpus.FirstOrDefault()?.Source.Dataset);
+            var context = new ComponentContext(domain, corpus, corpus, m => host.GetClient(m.ToModelSpec()),
+                () => new CachingTextEmbedder(new MiniLmEmbedder(), LearnedInstrumentOptions.EmbeddingsCachePathIn(cacheFolder), ownsInner: true),
+                cacheFolder, log: new SynchronousProgress(Console.Error.WriteLine));
+            session._owned.Add(context);
+            context.With(new LabellingSettings(mapping, s.Taxonomy is null ? StageTaxonomy.Default : StageTaxonomy.Load(s.Taxonomy),
+                s.Train is null ? null : ReadCorpus(s.Train)));
+            var options = s.LastTurns is { } k ? new ComponentOptions([new("context_turns", k.ToString(System.Globalization.CultureInfo.InvariantCulture))]) : ComponentOptions.None;
+            var spec = new InstrumentSpec(choice.ToString(), choice.Kind, choice.Model is { } m ? new ModelSettings(m.ToString()) : null, options, Hindsight: false, Line: 0);
+            session.Instrument = await ComponentRegistries.Default.Instruments.Get(choice.Kind).BuildAsync(spec, context, ct);
             return session;
         }
         catch
@@ -135,7 +119,7 @@ internal sealed class InstrumentSession : IDisposable
     {
         Limit = s.Limit,
         MaxConcurrency = s.Concurrency,
-        Progress = new Progress<string>(Console.Error.WriteLine),
+        Progress = new SynchronousProgress(Console.Error.WriteLine),
     };
 
     private static IReadOnlyList<Conversation> ReadCorpus(string path)
@@ -146,6 +130,6 @@ internal sealed class InstrumentSession : IDisposable
 
     public void Dispose()
     {
-        foreach (var d in _owned) d.Dispose();
+        foreach (var d in Enumerable.Reverse(_owned)) d.Dispose();
     }
 }

@@ -1,7 +1,7 @@
 using System.ComponentModel;
 using System.Text.Json;
 using Dfid.Analysis;
-using Dfid.Reporting;
+using Dfid.Running;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -50,43 +50,30 @@ internal sealed class ReportCommand(IAnsiConsole console) : AsyncCommand<ReportC
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var defaults = new AnalysisOptions();
-        var options = defaults with
+        var pipeline = new RunPipeline();
+        // Resampling options mean "compute now"; without them a current results.json (from `dfid analyze`) is rendered.
+        AnalysisOptions? options = null;
+        if (settings.Permutations is not null || settings.Bootstrap is not null)
         {
-            Permutations = settings.Permutations ?? defaults.Permutations,
-            BootstrapResamples = settings.Bootstrap ?? defaults.BootstrapResamples,
-        };
+            var defaults = new AnalysisOptions();
+            options = defaults with
+            {
+                Permutations = settings.Permutations ?? defaults.Permutations,
+                BootstrapResamples = settings.Bootstrap ?? defaults.BootstrapResamples,
+            };
+        }
+        var results = pipeline.ResultsOf(settings.RunDir, options);
         var outDir = settings.Out ?? Path.Combine(settings.RunDir, "report");
-        var files = await ReportEntry.WriteForRunAsync(settings.RunDir, outDir, options, new ReportInputs
+        var inputs = pipeline.DefaultReportInputs(settings.RunDir);
+        var files = await pipeline.ReportAsync(results, outDir, inputs with
         {
-            Title = settings.Title ?? new ReportInputs().Title,
-            Subtitle = "Run " + Path.GetFullPath(settings.RunDir),
+            Title = settings.Title ?? inputs.Title,
             DistributionCondition = settings.Distribution,
-            GeneratedAt = TimeProvider.System.GetUtcNow(),
         }, cancellationToken);
         if (settings.Json)
             console.Profile.Out.Writer.WriteLine(JsonSerializer.Serialize(new { html = files.Html, markdown = files.Markdown, results = files.ResultsJson, tables = files.Tables, figures = files.Figures }));
         else
             console.WriteLine("report: " + files.Html);
         return 0;
-    }
-}
-
-/// <summary>The one call the end of <c>dfid run</c> / <c>dfid demo</c> needs: results of a run folder → report.</summary>
-internal static class ReportEntry
-{
-    /// <summary>Default report of a finished run: RUN_DIR/report, default analysis options.</summary>
-    public static Task<ReportFiles> WriteForRunAsync(string runDir, CancellationToken cancellationToken) =>
-        WriteForRunAsync(runDir, Path.Combine(runDir, "report"), null, new ReportInputs
-        {
-            Subtitle = "Run " + Path.GetFullPath(runDir),
-            GeneratedAt = TimeProvider.System.GetUtcNow(),
-        }, cancellationToken);
-
-    public static async Task<ReportFiles> WriteForRunAsync(string runDir, string outDir, AnalysisOptions? options, ReportInputs inputs, CancellationToken cancellationToken)
-    {
-        var data = await RunReportSource.LoadAsync(runDir, options, cancellationToken);
-        if (inputs.InstrumentValidation is null && data.InstrumentValidation.Count > 0) inputs = inputs with { InstrumentValidation = data.InstrumentValidation };
-        return await new ReportWriter().WriteAsync(data.Results, inputs, outDir, cancellationToken);
     }
 }

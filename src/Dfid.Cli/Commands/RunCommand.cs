@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using System.Globalization;
+using Dfid.Analysis;
 using Dfid.Running;
 using Dfid.Store;
 using Spectre.Console;
@@ -44,15 +45,17 @@ internal sealed class RunCommand(IAnsiConsole console) : AsyncCommand<RunCommand
     {
         var experiment = ExperimentParser.Load(settings.Experiment);
         var outDir = settings.Out ?? Path.Combine("runs", Path.GetFileNameWithoutExtension(settings.Experiment));
-        var runSettings = new RunSettings(outDir, settings.NoCache, settings.Cache, settings.Concurrency);
-        return await RunExecution.RunAndReportAsync(console, experiment, runSettings, settings.Quiet, $"dfid run {settings.Experiment}" + (settings.Out is null ? "" : $" --out {settings.Out}"), cancellationToken);
+        var resume = $"dfid run {settings.Experiment}" + (settings.Out is null ? "" : $" --out {settings.Out}");
+        var runSettings = new RunSettings(outDir, settings.NoCache, settings.Cache, settings.Concurrency, resume);
+        return await RunExecution.RunAsync(console, experiment, runSettings, settings.Quiet, cancellationToken);
     }
 }
 
-/// <summary>Shared by <c>dfid run</c> and <c>dfid demo</c>: run with progress and Ctrl-C handling, then print the summary.</summary>
+/// <summary>Shared by <c>dfid run</c> and <c>dfid demo</c>: the pipeline with a progress display and Ctrl-C handling, then
+/// what it did in words. Holds no logic of its own.</summary>
 internal static class RunExecution
 {
-    public static async Task<int> RunAndReportAsync(IAnsiConsole console, Experiment experiment, RunSettings settings, bool quiet, string resumeCommand, CancellationToken cancellationToken)
+    public static async Task<int> RunAsync(IAnsiConsole console, Experiment experiment, RunSettings settings, bool quiet, CancellationToken cancellationToken)
     {
         using var cts = CancellationTokenSource.CreateLinkedTokenSource(cancellationToken);
         ConsoleCancelEventHandler onCancel = (_, e) =>
@@ -66,27 +69,39 @@ internal static class RunExecution
         Console.CancelKeyPress += onCancel;
         try
         {
-            using var factory = RunServices.CreateFactory(experiment, settings, log: Console.Error.WriteLine);
+            var pipeline = new RunPipeline(new RunPipelineOptions { Log = new SynchronousProgress(Console.Error.WriteLine) });
             Console.Error.WriteLine($"run folder: {Path.GetFullPath(settings.OutDir)}");
-            var result = await RunProgressView.ShowAsync(started => ExperimentRun.RunAsync(experiment, settings, factory, started, cts.Token), quiet);
-            var p = result.Outcome.Progress;
+            var result = await RunProgressView.ShowAsync(started => pipeline.ExecuteAsync(experiment, settings, started, cts.Token), quiet);
+            var session = result.Session;
+            var p = session.Outcome.Progress;
             Console.Error.WriteLine(RunProgressView.Line(p));
-            if (factory.Host is { } host) Console.Error.WriteLine("models: " + host.Usage.Snapshot());
-            PrintSummary(console, settings.OutDir);
-            switch (result.Outcome.End)
+            Console.Error.WriteLine("models: " + session.ModelUsage);
+            if (result.Results is { } results)
+            {
+                // The analysis table (with CIs and permutation p), also in RUN_DIR/results.json.
+                console.Profile.Out.Writer.WriteLine(ResultsSummary.Render(results));
+                foreach (var c in results.Conditions)
+                {
+                    var probes = c.Counts.Converted.Probes + c.Counts.NotConverted.Probes;
+                    var usable = c.Counts.Converted.ProbesUsable + c.Counts.NotConverted.ProbesUsable;
+                    if (usable < probes)
+                        console.Profile.Out.Writer.WriteLine($"{c.Name}: {probes - usable} of {probes} probes without both labels (see the store's status columns)");
+                }
+                Console.Error.WriteLine($"results: {result.ResultsPath} (dfid analyze {settings.OutDir} --json prints them)");
+            }
+            switch (session.Outcome.End)
             {
                 case RunEnd.Completed:
                     Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"done: {p.ProbesTotal} probes ({p.ProbesSkipped} already done before this session) in {p.Elapsed.TotalSeconds:0.0} s; store {Path.Combine(result.RunDir, RunStore.FileName)}"));
-                    var report = await ReportEntry.WriteForRunAsync(settings.OutDir, cts.Token);
-                    console.WriteLine("report: " + report.Html);
+                        $"done: {p.ProbesTotal} probes ({p.ProbesSkipped} already done before this session) in {p.Elapsed.TotalSeconds:0.0} s; store {Path.Combine(session.RunDir, RunStore.FileName)}"));
+                    if (result.Report is { } report) console.WriteLine("report: " + report.Html);
                     return 0;
                 case RunEnd.BudgetReached:
-                    Console.Error.WriteLine($"stopped by the budget: {result.Outcome.Message}");
-                    Console.Error.WriteLine($"{p.ProbesDone} of {p.ProbesTotal} probes are done and stored. To continue, raise the budget in {experiment.SourcePath} and run `{resumeCommand}` again.");
+                    Console.Error.WriteLine($"stopped by the budget: {session.Outcome.Message}");
+                    Console.Error.WriteLine($"{p.ProbesDone} of {p.ProbesTotal} probes are done and stored. To continue, raise the budget in {experiment.SourcePath} and run `{settings.Command}` again.");
                     return 1;
                 default:
-                    Console.Error.WriteLine($"interrupted: {p.ProbesDone} of {p.ProbesTotal} probes are done and stored. Run `{resumeCommand}` again to resume.");
+                    Console.Error.WriteLine($"interrupted: {p.ProbesDone} of {p.ProbesTotal} probes are done and stored. Run `{settings.Command}` again to resume.");
                     return 130;
             }
         }
@@ -95,21 +110,10 @@ internal static class RunExecution
             Console.CancelKeyPress -= onCancel;
         }
     }
+}
 
-    public static void PrintSummary(IAnsiConsole console, string runDir)
-    {
-        // The analysis table (with CIs and permutation p), written to RUN_DIR/results.json as well.
-        using var store = RunResults.OpenStore(runDir);
-        var rows = store.ReadProbeRows(includeTexts: true);
-        if (rows.Count == 0) return; // nothing finished yet: the caller says how to resume
-        var results = RunResults.Analyze(store, rows);
-        Analysis.AnalysisResultsJson.WriteFile(results, Path.Combine(runDir, "results.json"));
-        console.Profile.Out.Writer.WriteLine(Analysis.ResultsSummary.Render(results));
-        var quick = RunSummary.Compute(rows);
-        foreach (var s in quick.Where(s => s.ProbesOk < s.Probes))
-            console.Profile.Out.Writer.WriteLine($"{s.Condition}: {s.Probes - s.ProbesOk} of {s.Probes} probes without both labels (see the store's status columns)");
-        Console.Error.WriteLine($"results: {Path.Combine(runDir, "results.json")} (dfid analyze {runDir} --json prints them)");
-    }
-
-    private static string F(double v) => double.IsNaN(v) ? "–" : v.ToString("+0.000;−0.000;0.000", CultureInfo.InvariantCulture);
+/// <summary>Calls the handler on the reporting thread, so notes keep their order with the lines around them.</summary>
+internal sealed class SynchronousProgress(Action<string> handler) : IProgress<string>
+{
+    public void Report(string value) => handler(value);
 }

@@ -12,9 +12,9 @@ internal static class RunProgressView
         double.TryParse(Environment.GetEnvironmentVariable("DFID_PROGRESS_SECONDS"), NumberStyles.Float, CultureInfo.InvariantCulture, out var s) && s > 0
             ? TimeSpan.FromSeconds(s) : TimeSpan.FromSeconds(5);
 
-    public static async Task<T> ShowAsync<T>(Func<Action<ProbeRunner>, Task<T>> run, bool quiet)
+    public static async Task<T> ShowAsync<T>(Func<Action<IRunProgressSource>, Task<T>> run, bool quiet)
     {
-        ProbeRunner? runner = null;
+        IRunProgressSource? runner = null;
         var task = run(r => Volatile.Write(ref runner, r));
         if (quiet) return await task;
         if (Console.IsErrorRedirected)

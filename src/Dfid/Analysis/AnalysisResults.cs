@@ -14,12 +14,17 @@ namespace Dfid.Analysis;
 /// <param name="Conditions">One result per condition, in the order of first appearance in the probe table.</param>
 /// <param name="Robustness">Δ, d, p for every condition with Holm-adjusted p over the confirmatory family.</param>
 /// <param name="Manifest">Run metadata added by the caller (tool version, models, prompts, seeds); null when absent.</param>
+/// <param name="InstrumentValidation">Each instrument's agreement with human stages on the probed real turns; empty without human labels.</param>
+/// <param name="ProbeTableStamp">Digest of the run store's probe table these results were computed from (null when not from a store);
+/// a report re-analyses when the store's digest differs.</param>
 public sealed record AnalysisResults(
     string Schema,
     AnalysisSettings Settings,
     IReadOnlyList<ConditionResult> Conditions,
     RobustnessSummary Robustness,
-    JsonElement? Manifest = null)
+    JsonElement? Manifest = null,
+    IReadOnlyList<InstrumentAgreement>? InstrumentValidation = null,
+    string? ProbeTableStamp = null)
 {
     /// <summary>The schema id of this record tree.</summary>
     public const string SchemaId = "dfid.results/1";

@@ -1,5 +1,4 @@
 using Dfid.Analysis.Statistics;
-using Dfid.Instrument;
 
 namespace Dfid.Analysis;
 
@@ -49,7 +48,9 @@ public static class DecisionFidelityAnalysis
         var conditions = byCondition.Select(c => AnalyzeCondition(c.Name, c.Rows, options)).ToList();
         var robustness = Robustness(conditions, family);
         var settings = new AnalysisSettings(options.Permutations, options.BootstrapResamples, options.Seed, options.ConfidenceLevel, family.ToList(), DepthCoding);
-        return new AnalysisResults(AnalysisResults.SchemaId, settings, conditions, robustness);
+        var instrumentOf = (options.Conditions ?? []).Where(c => c.Instrument is not null).ToDictionary(c => c.Name, c => c.Instrument!, StringComparer.Ordinal);
+        return new AnalysisResults(AnalysisResults.SchemaId, settings, conditions, robustness,
+            InstrumentValidation: InstrumentAgreementAnalysis.Compute(rows, instrumentOf, options.Seed));
     }
 
     /// <summary>Depth δ of a stage: resisting = 0 … deciding = 4.</summary>
@@ -334,10 +335,10 @@ public static class DecisionFidelityAnalysis
 
     private static string Name<T>(T value) where T : struct, Enum => value switch
     {
-        Stage s => ProtocolNames.Of(s),
-        Emotion e => ProtocolNames.Of(e),
-        Blocker b => ProtocolNames.Of(b),
-        AgentAction a => ProtocolNames.Of(a),
+        Stage s => StateNames.Of(s),
+        Emotion e => StateNames.Of(e),
+        Blocker b => StateNames.Of(b),
+        AgentAction a => StateNames.Of(a),
         _ => value.ToString(),
     };
 
@@ -366,7 +367,7 @@ public static class DecisionFidelityAnalysis
         {
             var rs = usable.Where(r => r.Action == action).ToList();
             if (rs.Count == 0) continue;
-            raw.Add((ProtocolNames.Of(action), rs.Count, Cell(rs, Stage.Resisting), Cell(rs, Stage.Considering)));
+            raw.Add((StateNames.Of(action), rs.Count, Cell(rs, Stage.Resisting), Cell(rs, Stage.Considering)));
         }
         var fisher = raw.SelectMany(r => new[] { r.Resisting.Fisher, r.Considering.Fisher }).ToList();
         var mcnemar = raw.SelectMany(r => new[] { r.Resisting.McNemar, r.Considering.McNemar }).ToList();
@@ -499,8 +500,8 @@ public static class DecisionFidelityAnalysis
             .Take(count)
             .Select(x => new ExampleProbe(
                 x.Row.ConversationId, x.Row.ProbeTurn, x.Row.Position,
-                ProtocolNames.Of(x.Row.Real!.Stage), ProtocolNames.Of(x.Row.Sim!.Stage), x.Gap,
-                x.Row.Action is { } a ? ProtocolNames.Of(a) : null,
+                StateNames.Of(x.Row.Real!.Stage), StateNames.Of(x.Row.Sim!.Stage), x.Gap,
+                x.Row.Action is { } a ? StateNames.Of(a) : null,
                 x.Row.Texts?.AgentTurn, x.Row.Texts?.RealReply, x.Row.Texts?.SimReply,
                 x.Row.Real!.KeySignal, x.Row.Sim!.KeySignal))
             .ToList();

@@ -28,12 +28,12 @@ public static class ProbeTableCsv
             writer.Write(r.Converted ? '1' : '0'); writer.Write(',');
             writer.Write(r.ProbeTurn.ToString(CultureInfo.InvariantCulture)); writer.Write(',');
             writer.Write(r.Position.ToString("R", CultureInfo.InvariantCulture)); writer.Write(',');
-            writer.Write(r.Real is null ? "" : ProtocolNames.Of(r.Real.Stage)); writer.Write(',');
-            writer.Write(r.Sim is null ? "" : ProtocolNames.Of(r.Sim.Stage)); writer.Write(',');
+            writer.Write(r.Real is null ? "" : StateNames.Of(r.Real.Stage)); writer.Write(',');
+            writer.Write(r.Sim is null ? "" : StateNames.Of(r.Sim.Stage)); writer.Write(',');
             writer.Write(r.Real is null ? "" : DecisionFidelityAnalysis.Depth(r.Real.Stage).ToString(CultureInfo.InvariantCulture)); writer.Write(',');
             writer.Write(r.Sim is null ? "" : DecisionFidelityAnalysis.Depth(r.Sim.Stage).ToString(CultureInfo.InvariantCulture)); writer.Write(',');
-            writer.Write(r.Action is { } a ? ProtocolNames.Of(a) : ""); writer.Write(',');
-            writer.Write(ProtocolNames.Of(r.Status));
+            writer.Write(r.Action is { } a ? StateNames.Of(a) : ""); writer.Write(',');
+            writer.Write(StateNames.Of(r.Status));
             writer.Write('\n');
         }
     }

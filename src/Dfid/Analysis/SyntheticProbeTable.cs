@@ -1,5 +1,4 @@
 using Dfid.Analysis.Statistics;
-using Dfid.Instrument;
 
 namespace Dfid.Analysis;
 

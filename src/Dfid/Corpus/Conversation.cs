@@ -56,4 +56,13 @@ public sealed record Conversation(
     Outcome Outcome,
     ImmutableSortedDictionary<string, JsonElement> Profile,
     CorpusSource Source,
-    ImmutableSortedDictionary<string, JsonElement> Meta);
+    ImmutableSortedDictionary<string, JsonElement> Meta)
+{
+    /// <summary>Index of the last turn of <paramref name="role"/> before <paramref name="turnIndex"/>, or −1 when there is none.</summary>
+    public int LastTurnBefore(int turnIndex, Role role)
+    {
+        for (var i = Math.Min(turnIndex, Turns.Length) - 1; i >= 0; i--)
+            if (Turns[i].Role == role) return i;
+        return -1;
+    }
+}

@@ -143,17 +143,10 @@ public sealed class ActMapping
         var action = WithPlace(conversation, turnIndex, () => ActionOf(Annotation(turn, ActionLabelSet)));
         if (ObjectionAfterResisting && action is AgentAction.Pitch or AgentAction.Reassure)
         {
-            var prev = PreviousUserTurn(conversation, turnIndex);
+            var prev = conversation.LastTurnBefore(turnIndex, Role.User);
             if (prev >= 0 && StageOfTurn(conversation, prev) == Stage.Resisting) return AgentAction.HandleObjection;
         }
         return action;
-    }
-
-    private static int PreviousUserTurn(Conversation c, int index)
-    {
-        for (var i = index - 1; i >= 0; i--)
-            if (c.Turns[i].Role == Role.User) return i;
-        return -1;
     }
 
     private static string? Annotation(Turn turn, string key) =>

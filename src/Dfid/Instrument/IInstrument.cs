@@ -1,5 +1,4 @@
 using Dfid.Corpus;
-using Dfid.Models;
 
 namespace Dfid.Instrument;
 
@@ -11,7 +10,9 @@ public interface IInstrument
     string Name { get; }
 
     /// <summary>Labels the user turn at <see cref="LabelRequest.TurnIndex"/>.</summary>
-    Task<LabelResult> LabelAsync(LabelRequest request, CancellationToken cancellationToken = default);
+    /// <remarks>Failures come back as data (<see cref="AnswerStatus.InvalidAnswer"/>, <see cref="AnswerStatus.ModelError"/>); an
+    /// exception is recorded by the run as a model error, and a budget stop ends the session.</remarks>
+    Task<Answer<DecisionState>> LabelAsync(LabelRequest request, CancellationToken cancellationToken = default);
 }
 
 /// <summary>A user turn to label.</summary>
@@ -25,35 +26,6 @@ public sealed record LabelRequest(Conversation Conversation, int TurnIndex, stri
     public string LabelledText => Text ?? Conversation.Turns[TurnIndex].Text;
 }
 
-/// <summary>Outcome of a labelling attempt: a failure is data, never an exception.</summary>
-public enum LabelStatus
-{
-    /// <summary>A valid state was produced.</summary>
-    Ok,
-    /// <summary>The model's answer failed schema validation even after one repair.</summary>
-    InvalidAnswer,
-    /// <summary>The model call failed (timeout, HTTP error, budget stop).</summary>
-    ModelError,
-}
-
-/// <summary>The label of one turn, or why there is none.</summary>
-/// <param name="State">The decision state, when <paramref name="Status"/> is <see cref="LabelStatus.Ok"/>.</param>
-/// <param name="Status">Whether labelling worked.</param>
-/// <param name="Error">What went wrong, for failures.</param>
-/// <param name="Call">Model usage, for model-backed instruments.</param>
-/// <param name="RawAnswer">The model's raw answer text, kept for audit.</param>
-public sealed record LabelResult(
-    DecisionState? State,
-    LabelStatus Status,
-    string? Error = null,
-    ModelCall? Call = null,
-    string? RawAnswer = null)
-{
-    /// <summary>A successful label.</summary>
-    public static LabelResult Success(DecisionState state, ModelCall? call = null, string? raw = null) =>
-        new(state, LabelStatus.Ok, null, call, raw);
-}
-
 /// <summary>Labels the agent turn right before a probe with an <see cref="AgentAction"/>.</summary>
 public interface IAgentActionLabeller
 {
@@ -61,12 +33,5 @@ public interface IAgentActionLabeller
     string Name { get; }
 
     /// <summary>Labels the agent turn at <paramref name="agentTurnIndex"/> (context: the turns before it).</summary>
-    Task<ActionLabelResult> LabelAsync(Conversation conversation, int agentTurnIndex, CancellationToken cancellationToken = default);
+    Task<Answer<AgentAction>> LabelAsync(Conversation conversation, int agentTurnIndex, CancellationToken cancellationToken = default);
 }
-
-/// <summary>An agent-action label, or why there is none.</summary>
-/// <param name="Action">The action when labelling worked.</param>
-/// <param name="Status">Whether labelling worked.</param>
-/// <param name="Error">What went wrong, for failures.</param>
-/// <param name="Call">Model usage, for model-backed labellers.</param>
-public sealed record ActionLabelResult(AgentAction? Action, LabelStatus Status, string? Error = null, ModelCall? Call = null);

@@ -9,18 +9,18 @@ namespace Dfid.Instrument;
 /// <param name="TurnIndex">Index of the user turn.</param>
 /// <param name="HumanStage">The stage its human acts map to, when the corpus has them.</param>
 /// <param name="Result">The instrument's label or failure.</param>
-public sealed record TurnLabel(string ConversationId, int TurnIndex, Stage? HumanStage, LabelResult Result)
+public sealed record TurnLabel(string ConversationId, int TurnIndex, Stage? HumanStage, Answer<DecisionState> Result)
 {
     /// <summary>One JSON object: ids, human stage, status, state fields (names in kebab-case), error, raw answer, model call.</summary>
     public string ToJsonLine()
     {
-        var s = Result.State;
+        var s = Result.IsOk ? Result.Value : null;
         var o = new JsonObject
         {
             ["conversation"] = ConversationId,
             ["turn"] = TurnIndex,
             ["human_stage"] = HumanStage is { } h ? StateNames.Of(h) : null,
-            ["status"] = Result.Status switch { LabelStatus.Ok => "ok", LabelStatus.InvalidAnswer => "invalid_answer", _ => "model_error" },
+            ["status"] = Result.Status switch { AnswerStatus.Ok => "ok", AnswerStatus.InvalidAnswer => "invalid_answer", _ => "model_error" },
             ["stage"] = s is null ? null : StateNames.Of(s.Stage),
             ["emotion"] = s?.Emotion is { } e ? StateNames.Of(e) : null,
             ["blocker"] = s?.Blocker is { } b ? StateNames.Of(b) : null,

@@ -169,7 +169,7 @@ public static class InstrumentValidation
         for (var i = 0; i < items.Count; i++)
         {
             var r = results[i];
-            if (r.Status != LabelStatus.Ok || r.State is null)
+            if (!r.IsOk || r.Value is null)
             {
                 failures.Add($"conversation {items[i].C.Id}, turn {items[i].Turn}: {r.Status}: {r.Error}");
                 continue;
@@ -177,7 +177,7 @@ public static class InstrumentValidation
             var key = items[i].C.Source.Dataset + "/" + items[i].C.Id;
             if (!groups.TryGetValue(key, out var g)) { groups[key] = g = ([], []); order.Add(key); }
             g.H.Add((int)items[i].Human);
-            g.P.Add((int)r.State.Stage);
+            g.P.Add((int)r.Value.Stage);
         }
         if (groups.Count == 0)
             throw new DfidException($"the instrument failed on all {items.Count} turns; first failure: {failures.FirstOrDefault()}", 1);
@@ -219,12 +219,12 @@ public static class InstrumentValidation
             confusion, per);
     }
 
-    internal static async Task<IReadOnlyList<LabelResult>> LabelAllAsync(IInstrument instrument, IReadOnlyList<LabelRequest> requests,
+    internal static async Task<IReadOnlyList<Answer<DecisionState>>> LabelAllAsync(IInstrument instrument, IReadOnlyList<LabelRequest> requests,
         InstrumentValidationOptions options, CancellationToken ct)
     {
         if (instrument is LearnedInstrument learned)
         {
-            var all = new List<LabelResult>(requests.Count);
+            var all = new List<Answer<DecisionState>>(requests.Count);
             for (var start = 0; start < requests.Count; start += 512)
             {
                 var batch = requests.Skip(start).Take(512).ToList();
@@ -233,24 +233,15 @@ public static class InstrumentValidation
             }
             return all;
         }
-        var results = new LabelResult[requests.Count];
+        var results = new Answer<DecisionState>[requests.Count];
         var done = 0;
         await Parallel.ForEachAsync(Enumerable.Range(0, requests.Count),
             new ParallelOptions { MaxDegreeOfParallelism = Math.Max(1, options.MaxConcurrency), CancellationToken = ct },
             async (i, token) =>
             {
-                LabelResult r;
-                try
-                {
-                    r = await instrument.LabelAsync(requests[i], token);
-                }
-                catch (Exception ex) when (ex is not OperationCanceledException and not Dfid.Models.BudgetExhaustedException)
-                {
-                    // An instrument should return failures as data; one that throws still must not abort the validation
-                    // (a spent budget does stop it: every further call would fail the same way).
-                    r = new LabelResult(null, LabelStatus.ModelError, ex.Message);
-                }
-                results[i] = r;
+                // A failed call is a recorded failure, not the end of the validation; a spent budget does stop it
+                // (every further call would fail the same way).
+                results[i] = await Models.AnswerGuard.RunAsync(t => instrument.LabelAsync(requests[i], t), null, token);
                 var n = Interlocked.Increment(ref done);
                 if (n % 50 == 0 || n == requests.Count) options.Progress?.Report($"  {n}/{requests.Count} labelled");
             });

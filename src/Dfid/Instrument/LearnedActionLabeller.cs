@@ -38,12 +38,12 @@ public sealed class LearnedActionLabeller : IAgentActionLabeller
     }
 
     /// <inheritdoc/>
-    public Task<ActionLabelResult> LabelAsync(Conversation conversation, int agentTurnIndex, CancellationToken cancellationToken = default)
+    public Task<Answer<AgentAction>> LabelAsync(Conversation conversation, int agentTurnIndex, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(conversation);
         ArgumentOutOfRangeException.ThrowIfNegative(agentTurnIndex);
         ArgumentOutOfRangeException.ThrowIfGreaterThanOrEqual(agentTurnIndex, conversation.Turns.Length);
         var s = _scorer.Score([(conversation, agentTurnIndex, conversation.Turns[agentTurnIndex].Text)], cancellationToken)[0];
-        return Task.FromResult(new ActionLabelResult((AgentAction)s.Label, LabelStatus.Ok));
+        return Task.FromResult(Answer<AgentAction>.Ok((AgentAction)s.Label));
     }
 }

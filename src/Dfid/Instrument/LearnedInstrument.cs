@@ -14,16 +14,27 @@ namespace Dfid.Instrument;
 /// Never applied to a conversation it was trained on: a turn (real or simulated text) of a training conversation is
 /// labelled by the fold model that excluded that conversation; other conversations use the full model. It gives the
 /// stage only (no emotion, blocker, delta or key signal), ignores <see cref="LabelRequest.FullContext"/> (its context is
-/// always causal), and returns the class probabilities as <see cref="LabelResult.RawAnswer"/>. Thread-safe.
+/// always causal), and returns the class probabilities as the answer's raw text. Thread-safe.
 /// </remarks>
 public sealed class LearnedInstrument : IInstrument
 {
     private readonly LearnedScorer _scorer;
 
-    private LearnedInstrument(LearnedScorer scorer) => _scorer = scorer;
+    private LearnedInstrument(LearnedScorer scorer, string name)
+    {
+        _scorer = scorer;
+        Name = name;
+    }
 
     /// <inheritdoc/>
-    public string Name => "learned";
+    public string Name { get; }
+
+    /// <summary>The same trained instrument under another name (the name an experiment gives it; store keys use it).</summary>
+    public LearnedInstrument WithName(string name)
+    {
+        ArgumentException.ThrowIfNullOrWhiteSpace(name);
+        return new LearnedInstrument(_scorer, name);
+    }
 
     /// <summary>SHA-256 of the training data, mapping, features and options; names the cached model file.</summary>
     public string TrainingHash => _scorer.Model.TrainingHash;
@@ -56,7 +67,7 @@ public sealed class LearnedInstrument : IInstrument
         {
             var model = LearnedTrainer.LoadOrTrain(LearnedTarget.Stage, [.. StateNames.All<Stage>()], options, trainingCorpus, embedder, cancellationToken);
             LearnedScorer.CheckDimensions(model, embedder);
-            return new LearnedInstrument(new LearnedScorer(model, embedder));
+            return new LearnedInstrument(new LearnedScorer(model, embedder), "learned");
         }, cancellationToken);
     }
 
@@ -68,11 +79,11 @@ public sealed class LearnedInstrument : IInstrument
     }
 
     /// <inheritdoc/>
-    public async Task<LabelResult> LabelAsync(LabelRequest request, CancellationToken cancellationToken = default) =>
+    public async Task<Answer<DecisionState>> LabelAsync(LabelRequest request, CancellationToken cancellationToken = default) =>
         (await LabelManyAsync([request], cancellationToken))[0];
 
     /// <summary>Labels many turns at once (one embedding batch); results are in request order.</summary>
-    public Task<IReadOnlyList<LabelResult>> LabelManyAsync(IReadOnlyList<LabelRequest> requests, CancellationToken cancellationToken = default)
+    public Task<IReadOnlyList<Answer<DecisionState>>> LabelManyAsync(IReadOnlyList<LabelRequest> requests, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(requests);
         var items = new (Conversation, int, string)[requests.Count];
@@ -85,8 +96,8 @@ public sealed class LearnedInstrument : IInstrument
             items[i] = (r.Conversation, r.TurnIndex, r.LabelledText);
         }
         var scored = _scorer.Score(items, cancellationToken);
-        IReadOnlyList<LabelResult> results = scored
-            .Select(s => LabelResult.Success(new DecisionState((Stage)s.Label), null, Raw(s, _scorer.Model.Classes)))
+        IReadOnlyList<Answer<DecisionState>> results = scored
+            .Select(s => Answer<DecisionState>.Ok(new DecisionState((Stage)s.Label), null, Raw(s, _scorer.Model.Classes)))
             .ToArray();
         return Task.FromResult(results);
     }

@@ -65,14 +65,14 @@ public sealed class LlmActionLabeller : IAgentActionLabeller
     public JsonElement Schema => _prompt.Schema;
 
     /// <inheritdoc/>
-    public async Task<ActionLabelResult> LabelAsync(Conversation conversation, int agentTurnIndex, CancellationToken cancellationToken = default)
+    public async Task<Answer<AgentAction>> LabelAsync(Conversation conversation, int agentTurnIndex, CancellationToken cancellationToken = default)
     {
         var messages = BuildMessages(conversation, agentTurnIndex);
         var answer = await _client.GetJsonAnswerAsync(messages, _prompt.Format, _options.ChatOptions, cancellationToken);
         if (!answer.IsSuccess)
-            return new ActionLabelResult(null, LlmPrompts.FailureStatus(answer), LlmPrompts.FailureText(answer), answer.Call);
+            return Answer<AgentAction>.Failed(LlmPrompts.FailureStatus(answer), LlmPrompts.FailureText(answer), answer.Call, answer.RawText);
         StateNames.TryParse(answer.Value!.Value.GetProperty("action").GetString(), out AgentAction action);
-        return new ActionLabelResult(action, LabelStatus.Ok, null, answer.Call);
+        return Answer<AgentAction>.Ok(action, answer.Call, answer.RawText);
     }
 
     /// <summary>The messages sent for the agent turn at <paramref name="agentTurnIndex"/>.</summary>

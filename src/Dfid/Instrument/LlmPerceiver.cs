@@ -16,7 +16,7 @@ namespace Dfid.Instrument;
 /// later turns only when <see cref="LabelRequest.FullContext"/> is set. Every turn is quoted as a JSON string literal with
 /// angle brackets escaped, inside tags the text cannot close, so it cannot pass for instructions or for the answer. A
 /// <c>key_signal</c> that is not a span of the labelled turn (after whitespace/case normalisation) is kept and flagged.
-/// Model failures and answers still invalid after one repair are returned as failed <see cref="LabelResult"/>s; only a
+/// Model failures and answers still invalid after one repair are returned as failed answers; only a
 /// <see cref="BudgetExhaustedException"/> or cancellation propagates. Thread-safe.
 /// </remarks>
 public sealed class LlmPerceiver : IInstrument
@@ -80,14 +80,14 @@ public sealed class LlmPerceiver : IInstrument
     public int? LastTurns => _options.LastTurns;
 
     /// <inheritdoc/>
-    public async Task<LabelResult> LabelAsync(LabelRequest request, CancellationToken cancellationToken = default)
+    public async Task<Answer<DecisionState>> LabelAsync(LabelRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         var messages = BuildMessages(request);
         var answer = await _client.GetJsonAnswerAsync(messages, _prompt.Format, _options.ChatOptions, cancellationToken);
         if (!answer.IsSuccess)
-            return new LabelResult(null, LlmPrompts.FailureStatus(answer), LlmPrompts.FailureText(answer), answer.Call, answer.RawText);
-        return LabelResult.Success(Parse(answer.Value!.Value, request.LabelledText), answer.Call, answer.RawText);
+            return Answer<DecisionState>.Failed(LlmPrompts.FailureStatus(answer), LlmPrompts.FailureText(answer), answer.Call, answer.RawText);
+        return Answer<DecisionState>.Ok(Parse(answer.Value!.Value, request.LabelledText), answer.Call, answer.RawText);
     }
 
     /// <summary>The messages sent for <paramref name="request"/> (system prompt, then the quoted conversation).</summary>

@@ -6,8 +6,8 @@ namespace Dfid.Instrument;
 public sealed class LlmPerceiverOptions
 {
     /// <summary>Domain words substituted into the prompt.</summary>
-    /// <value>The default is <see cref="DecisionWords.Purchase"/>.</value>
-    public DecisionWords Domain { get; set; } = DecisionWords.Purchase;
+    /// <value>The default is <see cref="Core.Domain.Sales"/>.</value>
+    public Domain Domain { get; set; } = Core.Domain.Sales;
 
     /// <summary>Definitions and examples of stages, emotions and blockers.</summary>
     /// <value>The default is <see cref="StageTaxonomy.Default"/>.</value>

@@ -11,8 +11,8 @@ namespace Dfid.Instrument;
 internal static class LlmPrompts
 {
     /// <summary>How a failed strict-JSON answer is recorded: a failed call is a model error, anything else an invalid answer.</summary>
-    public static LabelStatus FailureStatus(JsonAnswer answer) =>
-        answer.Failure == JsonFailureKind.ModelError ? LabelStatus.ModelError : LabelStatus.InvalidAnswer;
+    public static AnswerStatus FailureStatus(JsonAnswer answer) =>
+        answer.Failure == JsonFailureKind.ModelError ? AnswerStatus.ModelError : AnswerStatus.InvalidAnswer;
 
     /// <summary>The error text stored with a failed answer.</summary>
     public static string FailureText(JsonAnswer answer) => $"{answer.FailureName}: {answer.Error}";
@@ -29,18 +29,18 @@ internal static class LlmPrompts
     public static string Quote(string text) =>
         JsonSerializer.Serialize(text, Relaxed).Replace("<", "\\u003c", StringComparison.Ordinal).Replace(">", "\\u003e", StringComparison.Ordinal);
 
-    public static string Speaker(Role role, DecisionWords w) => role switch
+    public static string Speaker(Role role, Domain w) => role switch
     {
-        Role.Agent => w.Agent,
-        Role.User => w.User,
+        Role.Agent => w.AgentRole,
+        Role.User => w.UserRole,
         _ => "notice",
     };
 
-    public static string Turn(Conversation c, int index, DecisionWords w) =>
+    public static string Turn(Conversation c, int index, Domain w) =>
         $"<turn index=\"{index + 1}\" speaker=\"{Speaker(c.Turns[index].Role, w)}\">{Quote(c.Turns[index].Text)}</turn>";
 
     /// <summary>The causal context: the turns before <paramref name="turnIndex"/>, at most the last <paramref name="lastTurns"/>.</summary>
-    public static string Context(Conversation c, int turnIndex, int? lastTurns, DecisionWords w)
+    public static string Context(Conversation c, int turnIndex, int? lastTurns, Domain w)
     {
         var from = lastTurns is { } k ? Math.Max(0, turnIndex - k) : 0;
         var sb = new StringBuilder();
@@ -53,7 +53,7 @@ internal static class LlmPrompts
         return sb.ToString();
     }
 
-    public static string Later(Conversation c, int turnIndex, DecisionWords w)
+    public static string Later(Conversation c, int turnIndex, Domain w)
     {
         var sb = new StringBuilder();
         sb.Append("Hindsight check: you also see the turns after the labelled one. Still label only the labelled turn.\n<later_turns>\n");
@@ -62,7 +62,7 @@ internal static class LlmPrompts
         return sb.ToString();
     }
 
-    public static string Definitions(string heading, IEnumerable<TermDefinition> terms, DecisionWords w)
+    public static string Definitions(string heading, IEnumerable<TermDefinition> terms, Domain w)
     {
         var sb = new StringBuilder(heading).Append('\n');
         foreach (var t in terms)

@@ -53,14 +53,7 @@ public static class ProbeSelector
         for (var i = 0; i < cut; i++)
             if (conversation.Turns[i].Role == Role.User) users.Add(i);
         if (skipGreeting && users.Count > 0) users.RemoveAt(0);
-        users.RemoveAll(i => !HasAgentTurnBefore(conversation, i));
+        users.RemoveAll(i => conversation.LastTurnBefore(i, Role.Agent) < 0);
         return users;
-    }
-
-    private static bool HasAgentTurnBefore(Conversation conversation, int index)
-    {
-        for (var i = index - 1; i >= 0; i--)
-            if (conversation.Turns[i].Role == Role.Agent) return true;
-        return false;
     }
 }

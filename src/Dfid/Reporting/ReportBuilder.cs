@@ -21,7 +21,7 @@ internal static class ReportBuilder
         };
         sections.AddRange(OptionalAnalysesSections(results));
         sections.Add(ExamplesSection(results));
-        if (extras.InstrumentValidation is { Count: > 0 } validation) sections.Add(ValidationSection(validation));
+        if (results.InstrumentValidation is { Count: > 0 } validation) sections.Add(ValidationSection(validation));
         sections.Add(FailuresSection(results));
         var manifest = results.Manifest ?? extras.Manifest;
         sections.Add(ManifestSection(results, manifest));

@@ -18,9 +18,6 @@ public sealed record ReportInputs
     /// <summary>The run manifest, used when the results carry none (it is then also written into results.json).</summary>
     public JsonElement? Manifest { get; init; }
 
-    /// <summary>Instrument validation against human labels, when the run has it.</summary>
-    public IReadOnlyList<InstrumentAgreement>? InstrumentValidation { get; init; }
-
     /// <summary>Tool version printed in the footer.</summary>
     /// <value>The default value is the library's informational version.</value>
     public string ToolVersion { get; init; } = typeof(ReportInputs).Assembly
@@ -30,21 +27,6 @@ public sealed record ReportInputs
     /// <summary>Time stamp printed in the footer; null prints none (keeps output byte-identical across runs).</summary>
     public DateTimeOffset? GeneratedAt { get; init; }
 }
-
-/// <summary>Agreement of the instrument's stage with human labels on one subset (e.g. real or simulated turns).</summary>
-/// <param name="Subset">Which turns ("real", "simulated").</param>
-/// <param name="N">Turns with both a human and an instrument label.</param>
-/// <param name="KappaQuadratic">Quadratic-weighted Cohen's κ with its 95% interval.</param>
-/// <param name="AlphaOrdinal">Krippendorff's α (ordinal) with its 95% interval.</param>
-/// <param name="Categories">Category names in matrix order (stages resisting → deciding).</param>
-/// <param name="Confusion">Confusion matrix: rows human, columns instrument.</param>
-public sealed record InstrumentAgreement(
-    string Subset,
-    int N,
-    Dfid.Analysis.Estimate KappaQuadratic,
-    Dfid.Analysis.Estimate AlphaOrdinal,
-    IReadOnlyList<string> Categories,
-    IReadOnlyList<IReadOnlyList<int>> Confusion);
 
 /// <summary>The files a report consists of.</summary>
 /// <param name="Directory">Output folder.</param>

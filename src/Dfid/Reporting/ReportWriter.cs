@@ -33,7 +33,7 @@ public sealed class ReportWriter : IReportWriter
 
         var resultsPath = Path.Combine(outDir, "results.json");
         await File.WriteAllTextAsync(resultsPath, AnalysisResultsJson.Serialize(results), utf8, cancellationToken);
-        if (extras.InstrumentValidation is { Count: > 0 } validation)
+        if (results.InstrumentValidation is { Count: > 0 } validation)
             await File.WriteAllTextAsync(Path.Combine(outDir, "instrument-validation.json"),
                 JsonSerializer.Serialize(validation, ValidationJson), utf8, cancellationToken);
 

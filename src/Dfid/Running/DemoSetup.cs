@@ -69,7 +69,7 @@ public static partial class DemoSetup
         foreach (var (name, url, sha) in files ?? PinnedFiles)
         {
             var path = Path.Combine(folder, name);
-            if (File.Exists(path) && ExperimentRun.FileSha256(path) == sha) continue;
+            if (File.Exists(path) && RunPipeline.FileSha256(path) == sha) continue;
             log?.Invoke($"downloading {url}");
             var bytes = await http.GetByteArrayAsync(new Uri(url), cancellationToken);
             var got = Convert.ToHexStringLower(SHA256.HashData(bytes));

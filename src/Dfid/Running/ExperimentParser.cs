@@ -1,32 +1,36 @@
-using System.Globalization;
-using Dfid.Probing;
-using Dfid.Simulation;
+using Dfid.Components;
 using YamlDotNet.RepresentationModel;
 
 namespace Dfid.Running;
 
 /// <summary>Reads experiment YAML files; every error names the file, the line and the key, and what is expected.</summary>
-public static class ExperimentParser
+public static partial class ExperimentParser
 {
     private static readonly string[] TopKeys = ["corpus", "sample", "probes", "simulators", "instruments", "actions", "conditions", "budget", "concurrency", "cache", "domain"];
     private static readonly string[] ModelKeys = ["model", "temperature", "top_p", "max_tokens", "seed", "api_key_env"];
 
     /// <summary>Reads and parses <paramref name="path"/>.</summary>
+    /// <param name="path">The experiment file.</param>
+    /// <param name="registries">The component kinds (default: the built-in ones).</param>
     /// <exception cref="DfidException">The file is missing or invalid (exit code 2).</exception>
-    public static Experiment Load(string path)
+    public static Experiment Load(string path, ComponentRegistries? registries = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         var full = Path.GetFullPath(path);
         if (!File.Exists(full)) throw new DfidException($"{path}: experiment file not found", 2);
-        return Parse(File.ReadAllText(full), full);
+        return Parse(File.ReadAllText(full), full, registries);
     }
 
     /// <summary>Parses experiment text; relative paths resolve against the folder of <paramref name="sourcePath"/>.</summary>
+    /// <param name="text">The YAML text.</param>
+    /// <param name="sourcePath">Where the text comes from (names it in errors; relative paths resolve against its folder).</param>
+    /// <param name="registries">The component kinds (default: the built-in ones); every kind checks its own options here.</param>
     /// <exception cref="DfidException">The text is invalid (exit code 2).</exception>
-    public static Experiment Parse(string text, string sourcePath)
+    public static Experiment Parse(string text, string sourcePath, ComponentRegistries? registries = null)
     {
         ArgumentNullException.ThrowIfNull(text);
         ArgumentNullException.ThrowIfNull(sourcePath);
+        registries ??= ComponentRegistries.Default;
         var r = new Reader(Path.GetFileName(sourcePath), Path.GetDirectoryName(Path.GetFullPath(sourcePath))!);
         var root = r.Root(text, $"the experiment must be a mapping with keys {string.Join(", ", TopKeys)}");
         r.CheckKeys(root, "", TopKeys);
@@ -75,31 +79,8 @@ public static class ExperimentParser
             var name = ((YamlScalarNode)keyNode).Value ?? "";
             var key = "simulators." + name;
             var m = r.Map(valueNode, key);
-            var kindText = r.Required(m, "kind", key);
-            SimulatorKind kind = kindText switch
-            {
-                "persona" => SimulatorKind.Persona,
-                "instructed" => SimulatorKind.Instructed,
-                "replay" => SimulatorKind.Replay,
-                "retrieval" => SimulatorKind.Retrieval,
-                "prompt-file" => SimulatorKind.PromptFile,
-                _ => throw r.Error(r.Get(m, "kind")!, key + ".kind", $"unknown kind '{kindText}' (expected persona, instructed, replay, retrieval, prompt-file)"),
-            };
-            var llm = kind is SimulatorKind.Persona or SimulatorKind.Instructed or SimulatorKind.PromptFile;
-            r.CheckKeys(m, key, llm
-                ? [.. ModelKeys, "kind", .. kind == SimulatorKind.PromptFile ? new[] { "prompt" } : []]
-                : kind == SimulatorKind.Retrieval ? ["kind", "context_turns", "pool"] : ["kind"]);
-            var model = llm ? r.Model(m, key, required: true) : null;
-            string? prompt = null;
-            if (kind == SimulatorKind.PromptFile)
-            {
-                prompt = r.Path(r.Required(m, "prompt", key), key + ".prompt");
-                if (!File.Exists(prompt)) throw r.Error(r.Get(m, "prompt")!, key + ".prompt", $"prompt file not found: {prompt}");
-            }
-            var contextTurns = r.Get(m, "context_turns") is { } ct ? r.Int(ct, key + ".context_turns", 1) : 2;
-            var pool = r.Get(m, "pool") is { } pn ? r.Scalar(pn, key + ".pool") : "corpus";
-            if (pool is not ("corpus" or "sample")) throw r.Error(r.Get(m, "pool")!, key + ".pool", $"unknown pool '{pool}' (expected corpus or sample)");
-            simulators[name] = new SimulatorSpec(name, kind, model, prompt, contextTurns, pool, r.Line(keyNode));
+            var (kind, model, options) = r.Component(m, key, registries.Simulators);
+            simulators[name] = new SimulatorSpec(name, kind, model, options, r.Line(keyNode));
         }
         if (simulators.Count == 0) throw r.Error(simsNode, "simulators", "declare at least one simulator");
 
@@ -110,15 +91,9 @@ public static class ExperimentParser
             var name = ((YamlScalarNode)keyNode).Value ?? "";
             var key = "instruments." + name;
             var m = r.Map(valueNode, key);
-            var kind = r.Required(m, "kind", key);
-            if (kind is not ("learned" or "llm")) throw r.Error(r.Get(m, "kind")!, key + ".kind", $"unknown kind '{kind}' (expected learned, llm)");
-            r.CheckKeys(m, key, kind == "llm" ? [.. ModelKeys, "kind", "context", "context_turns", "hindsight"] : ["kind", "hindsight"]);
-            var model = kind == "llm" ? r.Model(m, key, required: true) : null;
-            if (r.Get(m, "context") is { } cn && r.Scalar(cn, key + ".context") is var cv && cv != "causal")
-                throw r.Error(cn, key + ".context", $"'{cv}': labels are always causal (turns up to the labelled one); write hindsight: true to also label real turns with the full conversation");
-            int? contextTurns = r.Get(m, "context_turns") is { } ctn ? r.Int(ctn, key + ".context_turns", 1) : null;
+            var (kind, model, options) = r.Component(m, key, registries.Instruments, "hindsight");
             var hindsight = r.Get(m, "hindsight") is { } hn && r.Bool(hn, key + ".hindsight");
-            instruments[name] = new InstrumentSpec(name, kind, model, contextTurns, hindsight, r.Line(keyNode));
+            instruments[name] = new InstrumentSpec(name, kind, model, options, hindsight, r.Line(keyNode));
         }
         if (instruments.Count == 0) throw r.Error(instNode, "instruments", "declare at least one instrument");
 
@@ -126,10 +101,8 @@ public static class ExperimentParser
         if (r.Get(root, "actions") is { } actNode)
         {
             var m = r.Map(actNode, "actions");
-            var kind = r.Required(m, "kind", "actions");
-            if (kind is not ("learned" or "llm")) throw r.Error(r.Get(m, "kind")!, "actions.kind", $"unknown kind '{kind}' (expected learned, llm)");
-            r.CheckKeys(m, "actions", kind == "llm" ? [.. ModelKeys, "kind"] : ["kind"]);
-            actions = new ActionsSpec(kind, kind == "llm" ? r.Model(m, "actions", required: true) : null, r.Line(actNode));
+            var (kind, model, _) = r.Component(m, "actions", registries.Actions);
+            actions = new ActionsSpec(kind, model, r.Line(actNode));
         }
 
         var conditions = new List<ConditionSpec>();
@@ -172,35 +145,77 @@ public static class ExperimentParser
                 r.Get(m, "path") is { } p ? r.Path(r.Scalar(p, "cache.path"), "cache.path") : null);
         }
 
-        var domain = DomainWords.Default;
-        if (r.Get(root, "domain") is { } dNode)
-        {
-            if (dNode is YamlScalarNode ds)
-            {
-                domain = ds.Value switch
-                {
-                    "persuasionforgood" => DomainWords.PersuasionForGood,
-                    "sales" => DomainWords.Default,
-                    _ => throw r.Error(ds, "domain", $"unknown preset '{ds.Value}' (expected persuasionforgood, sales, or a mapping with agent, agent_label, decision, setting)"),
-                };
-            }
-            else
-            {
-                var m = r.Map(dNode, "domain");
-                r.CheckKeys(m, "domain", ["agent", "agent_label", "decision", "setting"]);
-                domain = new DomainWords(
-                    r.Get(m, "agent") is { } a ? r.Scalar(a, "domain.agent") : domain.Agent,
-                    r.Get(m, "agent_label") is { } al ? r.Scalar(al, "domain.agent_label") : domain.AgentLabel,
-                    r.Get(m, "decision") is { } de ? r.Scalar(de, "domain.decision") : domain.Decision,
-                    r.Get(m, "setting") is { } se ? r.Scalar(se, "domain.setting") : domain.Setting);
-            }
-        }
+        var domain = r.Get(root, "domain") is { } dNode ? r.ReadDomain(dNode) : null;
 
         return new Experiment(Path.GetFullPath(sourcePath), text, corpus, sample, probes, simulators, instruments, actions, conditions, budget, concurrency, cache, domain);
     }
 
+    private static readonly string[] DomainKeys =
+        ["preset", "agent", "agent_label", "agent_role", "user_role", "commitment", "commit_verb", "offer", "decision", "setting"];
+
     private sealed class Reader(string file, string folder) : YamlReader(file)
     {
+        /// <summary>A component's kind (checked against the registry), its model when the kind uses one, and its own
+        /// options, each checked by the kind's rule; any other key is an error.</summary>
+        public (string Kind, ModelSettings? Model, ComponentOptions Options) Component<TSpec, TComponent>(
+            YamlMappingNode m, string key, ComponentRegistry<TSpec, TComponent> registry, params string[] roleKeys)
+        {
+            var kindText = Required(m, "kind", key);
+            var kind = registry.Find(kindText)
+                ?? throw Error(Get(m, "kind")!, key + ".kind", $"unknown kind '{kindText}' (expected {string.Join(", ", registry.Kinds)})");
+            CheckKeys(m, key, [.. kind.UsesModel ? ModelKeys : [], "kind", .. kind.Options.Select(o => o.Key), .. roleKeys]);
+            var model = kind.UsesModel ? Model(m, key, required: true) : null;
+            var values = new Dictionary<string, string>(StringComparer.Ordinal);
+            foreach (var rule in kind.Options)
+            {
+                var node = Get(m, rule.Key);
+                var optionKey = key + "." + rule.Key;
+                if (node is null)
+                {
+                    if (rule.Required) throw Error(m, optionKey, $"missing required key ({rule.Description})");
+                    continue;
+                }
+                var text = Scalar(node, optionKey);
+                values[rule.Key] = rule.Type switch
+                {
+                    OptionType.Integer => Int(node, optionKey, rule.Min ?? int.MinValue).ToString(System.Globalization.CultureInfo.InvariantCulture),
+                    OptionType.Choice when !rule.Choices!.Contains(text) => throw Error(node, optionKey,
+                        rule.Hint is { } hint ? $"'{text}': {hint}" : $"unknown {rule.Key} '{text}' (expected {string.Join(" or ", rule.Choices!)})"),
+                    OptionType.File when Path(text, optionKey) is var file && !System.IO.File.Exists(file) => throw Error(node, optionKey, $"{rule.Key} file not found: {file}"),
+                    OptionType.File => Path(text, optionKey),
+                    _ => text,
+                };
+            }
+            return (kindText, model, new ComponentOptions(values));
+        }
+
+        /// <summary>A preset name, or a mapping of words over a preset (<c>preset:</c>, default sales).</summary>
+        public Domain ReadDomain(YamlNode node)
+        {
+            if (node is YamlScalarNode ds)
+                return Core.Domain.Preset(ds.Value)
+                    ?? throw Error(ds, "domain", $"unknown preset '{ds.Value}' (expected {string.Join(", ", Core.Domain.Presets.Keys)}, or a mapping with {string.Join(", ", DomainKeys)})");
+            var m = Map(node, "domain");
+            CheckKeys(m, "domain", DomainKeys);
+            string? Word(string k) => Get(m, k) is { } n ? Scalar(n, "domain." + k) : null;
+            var preset = Word("preset") is { } p
+                ? Core.Domain.Preset(p) ?? throw Error(Get(m, "preset")!, "domain.preset", $"unknown preset '{p}' (expected {string.Join(", ", Core.Domain.Presets.Keys)})")
+                : Core.Domain.Sales;
+            var agent = Word("agent");
+            return new Core.Domain(
+                Word("preset") is null ? "custom" : preset.Name + "+custom",
+                agent ?? preset.Agent,
+                Word("agent_label") ?? preset.AgentLabel,
+                // The judge's word for the agent follows a custom agent ("a recruiter" → "recruiter") unless given.
+                Word("agent_role") ?? (agent is null ? preset.AgentRole : Article().Replace(agent, "")),
+                Word("user_role") ?? preset.UserRole,
+                Word("commitment") ?? preset.Commitment,
+                Word("commit_verb") ?? preset.CommitVerb,
+                Word("offer") ?? preset.Offer,
+                Word("decision") ?? preset.Decision,
+                Word("setting") ?? preset.Setting);
+        }
+
         public string Path(string value, string key) =>
             System.IO.Path.GetFullPath(System.IO.Path.IsPathRooted(value) ? value : System.IO.Path.Combine(folder, value));
 
@@ -235,4 +250,7 @@ public static class ExperimentParser
                 Get(m, "api_key_env") is { } ak ? Scalar(ak, key + ".api_key_env") : null);
         }
     }
+
+    [System.Text.RegularExpressions.GeneratedRegex(@"^\s*(a|an|the)\s+", System.Text.RegularExpressions.RegexOptions.IgnoreCase)]
+    private static partial System.Text.RegularExpressions.Regex Article();
 }

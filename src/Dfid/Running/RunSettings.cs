@@ -1,20 +1,18 @@
 namespace Dfid.Running;
 
-/// <summary>Command-line overrides of an experiment's options.</summary>
+/// <summary>Command-line overrides of an experiment's options, and how the session names itself.</summary>
 /// <param name="OutDir">Run folder (holds <c>run.sqlite</c>).</param>
 /// <param name="NoCache">Turn the response cache off.</param>
 /// <param name="CachePath">Cache folder override.</param>
 /// <param name="Concurrency">Concurrency override.</param>
-public sealed record RunSettings(string OutDir, bool NoCache = false, string? CachePath = null, int? Concurrency = null)
+/// <param name="Command">The command that started the session, as another process's "in use by" message shows it.</param>
+public sealed record RunSettings(string OutDir, bool NoCache = false, string? CachePath = null, int? Concurrency = null, string Command = "dfid run")
 {
     /// <summary>The cache folder: the override, the experiment's, or <see cref="CacheFolder.Default"/>.</summary>
     public string ResolveCacheFolder(Experiment experiment)
     {
         ArgumentNullException.ThrowIfNull(experiment);
         if (CachePath is not null) return Path.GetFullPath(CachePath);
-        return experiment.Cache.Path ?? DefaultCacheFolder();
+        return experiment.Cache.Path ?? CacheFolder.Default();
     }
-
-    /// <summary><see cref="CacheFolder.Default"/>: <c>$DFID_CACHE_DIR</c>, <c>$XDG_CACHE_HOME/dfid</c> or <c>~/.cache/dfid</c>.</summary>
-    public static string DefaultCacheFolder() => CacheFolder.Default();
 }

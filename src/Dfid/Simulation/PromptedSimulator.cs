@@ -22,7 +22,7 @@ public sealed class PromptedSimulator : IUserSimulator
     /// <param name="client">The model.</param>
     /// <param name="modelName">The model spec, recorded with each answer.</param>
     /// <param name="options">Sampling options (temperature, max tokens); cloned per call.</param>
-    public PromptedSimulator(string name, SimulatorPrompt prompt, DomainWords domain, IChatClient client, string modelName, ChatOptions? options = null)
+    public PromptedSimulator(string name, SimulatorPrompt prompt, Domain domain, IChatClient client, string modelName, ChatOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(prompt);
@@ -43,7 +43,7 @@ public sealed class PromptedSimulator : IUserSimulator
     public SimulatorPrompt Prompt { get; }
 
     /// <summary>The domain words.</summary>
-    public DomainWords Domain { get; }
+    public Domain Domain { get; }
 
     /// <summary>The messages sent for <paramref name="request"/>: only the real turns before the probe appear.</summary>
     public IReadOnlyList<ChatMessage> BuildMessages(SimulationRequest request)
@@ -68,7 +68,8 @@ public sealed class PromptedSimulator : IUserSimulator
     }
 
     /// <inheritdoc/>
-    public async Task<SimulatedTurn> ReplyAsync(SimulationRequest request, CancellationToken cancellationToken = default)
+    /// <remarks>A failed model call throws (the run records it); cleaning decides Ok, Empty or Refusal.</remarks>
+    public async Task<Answer<string>> ReplyAsync(SimulationRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         if (request.ProbeTurnIndex < 0 || request.ProbeTurnIndex >= request.Conversation.Turns.Length || request.Conversation.Turns[request.ProbeTurnIndex].Role != Role.User)
@@ -79,41 +80,20 @@ public sealed class PromptedSimulator : IUserSimulator
         options.AdditionalProperties ??= [];
         options.AdditionalProperties["dfid.sample"] = request.SampleIndex;
         var sw = Stopwatch.StartNew();
-        ChatResponse response;
-        try
-        {
-            response = await _client.GetResponseAsync(messages, options, cancellationToken);
-        }
-        catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
-        {
-            throw;
-        }
-        catch (Exception ex) when (!IsStop(ex))
-        {
-            var attempts = ex is Models.ModelCallException mce ? mce.Attempts : 1;
-            return new SimulatedTurn(null, SimulationStatus.ModelError, ex.GetType().Name + ": " + ex.Message,
-                new Models.ModelCall(_modelName, null, null, sw.Elapsed.TotalMilliseconds, false, attempts));
-        }
+        var response = await _client.GetResponseAsync(messages, options, cancellationToken);
         // A client not built by ModelHost attaches no record: keep what the response itself reports.
-        var call = Models.ModelCall.FromResponse(response)
-            ?? new Models.ModelCall(response.ModelId ?? _modelName, response.Usage?.InputTokenCount, response.Usage?.OutputTokenCount, sw.Elapsed.TotalMilliseconds, CacheHit: false, Attempts: 1);
+        var call = ModelCall.FromResponse(response)
+            ?? new ModelCall(response.ModelId ?? _modelName, response.Usage?.InputTokenCount, response.Usage?.OutputTokenCount, sw.Elapsed.TotalMilliseconds, CacheHit: false, Attempts: 1);
         var raw = response.Text;
         var (text, status) = ReplyCleaner.Clean(raw, Domain.AgentLabel);
         var error = status switch
         {
-            SimulationStatus.Empty => "empty answer",
-            SimulationStatus.Refusal => "the model refused to role-play",
+            AnswerStatus.Empty => "empty answer",
+            AnswerStatus.Refusal => "the model refused to role-play",
             _ => null,
         };
-        return new SimulatedTurn(text, status, error, call, raw);
+        return new Answer<string>(text, status, error, call, raw);
     }
-
-    // Budget and run stops must end the run, not become a failed turn; the run layer recognises them by this marker.
-    internal static bool IsStop(Exception ex) =>
-        ex is IRunStopSignal or Models.BudgetExhaustedException || ex.InnerException is IRunStopSignal or Models.BudgetExhaustedException;
 
     private static string Normalise(string text) => text.Replace("\n\n\n", "\n\n", StringComparison.Ordinal).Trim();
 }
-
-/// <summary>Marks an exception that must stop a run cleanly (budget reached) instead of being recorded as a failed answer.</summary>
-public interface IRunStopSignal;

@@ -10,10 +10,10 @@ public sealed class ReplaySimulator : IUserSimulator
     public string Name { get; }
 
     /// <inheritdoc/>
-    public Task<SimulatedTurn> ReplyAsync(SimulationRequest request, CancellationToken cancellationToken = default)
+    public Task<Answer<string>> ReplyAsync(SimulationRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         var text = request.Conversation.Turns[request.ProbeTurnIndex].Text;
-        return Task.FromResult(new SimulatedTurn(text, SimulationStatus.Ok, RawAnswer: text));
+        return Task.FromResult(Answer<string>.Ok(text, raw: text));
     }
 }

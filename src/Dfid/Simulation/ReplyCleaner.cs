@@ -10,9 +10,9 @@ public static partial class ReplyCleaner
     /// <param name="raw">The model's answer.</param>
     /// <param name="agentLabel">The agent label used in the history (a line starting with it ends the reply).</param>
     /// <returns>The cleaned text (null when empty) and its status.</returns>
-    public static (string? Text, SimulationStatus Status) Clean(string? raw, string agentLabel = "Agent")
+    public static (string? Text, AnswerStatus Status) Clean(string? raw, string agentLabel = "Agent")
     {
-        if (string.IsNullOrWhiteSpace(raw)) return (null, SimulationStatus.Empty);
+        if (string.IsNullOrWhiteSpace(raw)) return (null, AnswerStatus.Empty);
         var text = raw.ReplaceLineEndings("\n").Trim();
         // A model that keeps writing the transcript continues with the agent's next line: keep only the user's part.
         var lines = text.Split('\n');
@@ -31,9 +31,9 @@ public static partial class ReplyCleaner
             text = StripQuotes(text);
             if (text == before) break;
         }
-        if (text.Length == 0 || Placeholder().IsMatch(text)) return (null, SimulationStatus.Empty);
-        if (Refusal().IsMatch(text)) return (text, SimulationStatus.Refusal);
-        return (text, SimulationStatus.Ok);
+        if (text.Length == 0 || Placeholder().IsMatch(text)) return (null, AnswerStatus.Empty);
+        if (Refusal().IsMatch(text)) return (text, AnswerStatus.Refusal);
+        return (text, AnswerStatus.Ok);
     }
 
     private static bool IsAgentLine(string line, string agentLabel)

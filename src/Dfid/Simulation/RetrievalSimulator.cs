@@ -44,7 +44,7 @@ public sealed class RetrievalSimulator : IUserSimulator
     public int ContextTurns => _contextTurns;
 
     /// <inheritdoc/>
-    public async Task<SimulatedTurn> ReplyAsync(SimulationRequest request, CancellationToken cancellationToken = default)
+    public async Task<Answer<string>> ReplyAsync(SimulationRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
         var index = await GetIndexAsync(cancellationToken);
@@ -60,9 +60,9 @@ public sealed class RetrievalSimulator : IUserSimulator
             for (var j = 0; j < v.Length; j++) s += v[j] * query[j];
             if (s > bestScore) { bestScore = s; best = i; }
         }
-        if (best < 0) return new SimulatedTurn(null, SimulationStatus.Empty, "the retrieval pool has no other conversation");
+        if (best < 0) return Answer<string>.Failed(AnswerStatus.Empty, "the retrieval pool has no other conversation");
         var c = index.Candidates[best];
-        return new SimulatedTurn(c.Reply, SimulationStatus.Ok, RawAnswer: $"{c.ConversationId}#{c.TurnIndex} cos={bestScore:F4}\n{c.Reply}");
+        return Answer<string>.Ok(c.Reply, raw: $"{c.ConversationId}#{c.TurnIndex} cos={bestScore:F4}\n{c.Reply}");
     }
 
     /// <summary>The text that stands for the history before <paramref name="turnIndex"/>: its last turns with neutral role labels.</summary>

@@ -1,12 +1,7 @@
 using System.Globalization;
 using System.Text.Json;
 using System.Text.Json.Serialization;
-using Dfid.Analysis;
 using Dfid.Corpus;
-using Dfid.Instrument;
-using Dfid.Models;
-using Dfid.Probing;
-using Dfid.Simulation;
 using Microsoft.Data.Sqlite;
 
 namespace Dfid.Store;
@@ -18,23 +13,16 @@ namespace Dfid.Store;
 /// <remarks>
 /// Every answer is one row under a unique key and written in its own transaction, so a run killed at any point
 /// (even SIGKILL) keeps everything it finished and nothing half-written. Re-running skips keys already present.
-/// The one exception is <see cref="SimulationStatus.ModelError"/> / <see cref="LabelStatus.ModelError"/> rows: they
-/// are kept as data but retried (and replaced) on the next run, since a dropped connection is not an answer.
-/// Thread-safe: one connection, writes serialised.
+/// The one exception is <see cref="AnswerStatus.ModelError"/> rows: they are kept as data but retried (and replaced) on
+/// the next run, since a dropped connection is not an answer. Thread-safe: one connection, writes serialised.
 /// </remarks>
-public sealed class RunStore : IDisposable
+public sealed class RunStore : IRunStoreWriter, IProbeTableReader, IDisposable
 {
     /// <summary>File name of the store inside a run folder.</summary>
     public const string FileName = "run.sqlite";
 
     /// <summary>Schema version written to the store.</summary>
     public const int SchemaVersion = 1;
-
-    /// <summary>Label source of the real turn.</summary>
-    public const string RealSource = "real";
-
-    /// <summary>Label source of the real turn labelled with the full conversation (hindsight check).</summary>
-    public const string RealFullSource = "real_full";
 
     internal static readonly JsonSerializerOptions Json = new(JsonSerializerDefaults.Web)
     {
@@ -43,30 +31,31 @@ public sealed class RunStore : IDisposable
     };
 
     private readonly SqliteConnection _db;
+    private readonly TimeProvider _time;
     private readonly Lock _gate = new();
     private PreparedInsert? _insertSimTurn, _insertLabel, _insertAction;
 
-    private RunStore(string path, SqliteConnection db)
+    private RunStore(string path, SqliteConnection db, TimeProvider time)
     {
         FilePath = path;
         _db = db;
+        _time = time;
     }
 
     /// <summary>Full path of the SQLite file.</summary>
     public string FilePath { get; }
 
-    /// <summary>Label source of a simulated turn of <paramref name="simulator"/>.</summary>
-    public static string SimSource(string simulator) => "sim:" + simulator;
-
     /// <summary>Opens (creating if needed) the store of <paramref name="runDir"/>.</summary>
-    public static RunStore Open(string runDir)
+    /// <param name="runDir">The run folder.</param>
+    /// <param name="time">Clock of the rows' <c>created_at</c> stamps (default: the system clock).</param>
+    public static RunStore Open(string runDir, TimeProvider? time = null)
     {
         ArgumentNullException.ThrowIfNull(runDir);
         Directory.CreateDirectory(runDir);
         var path = Path.GetFullPath(Path.Combine(runDir, FileName));
         var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
         db.Open();
-        var store = new RunStore(path, db);
+        var store = new RunStore(path, db, time ?? TimeProvider.System);
         store.Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;");
         store.Exec("""
             CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
@@ -99,8 +88,14 @@ public sealed class RunStore : IDisposable
     /// change of budget, concurrency or cache settings is accepted (that is how a budget stop is continued) and the
     /// latest text is kept next to the first one.
     /// </summary>
+    /// <param name="experimentText">The experiment's text.</param>
+    /// <param name="identity">What the experiment measures, as canonical text.</param>
+    /// <param name="experimentPath">The experiment file, for the refusal message.</param>
+    /// <param name="identityOfText">The identity of an experiment text as this version computes it (null when the text no
+    /// longer parses): a store written by an earlier version whose identity had another shape is the same experiment when
+    /// its first text gives this identity now; its stored identity is then brought up to date.</param>
     /// <exception cref="DfidException">The folder already holds a different experiment.</exception>
-    public void BindExperiment(string experimentText, string identity, string experimentPath)
+    public void BindExperiment(string experimentText, string identity, string experimentPath, Func<string, string?>? identityOfText = null)
     {
         ArgumentNullException.ThrowIfNull(experimentText);
         ArgumentNullException.ThrowIfNull(identity);
@@ -113,23 +108,21 @@ public sealed class RunStore : IDisposable
             return;
         }
         if (existing != identity)
-            throw new DfidException(
-                $"{Path.GetDirectoryName(FilePath)} holds a run of a different experiment than {experimentPath} (only budget, concurrency and cache " +
-                "may change between sessions); run it with --out NEW_FOLDER, or restore the experiment that started this run (dfid keeps its text in the store)", 2);
+        {
+            if (identityOfText is null || GetMeta("experiment_first") is not { } first || identityOfText(first) != identity)
+                throw new DfidException(
+                    $"{Path.GetDirectoryName(FilePath)} holds a run of a different experiment than {experimentPath} (only budget, concurrency and cache " +
+                    "may change between sessions); run it with --out NEW_FOLDER, or restore the experiment that started this run (dfid keeps its text in the store)", 2);
+            SetMeta("experiment_identity", identity);
+        }
         SetMeta("experiment", experimentText);
     }
-
-    /// <summary>The experiment text of the latest session, if any.</summary>
-    public string? ReadExperimentText() => GetMeta("experiment");
 
     /// <summary>Writes (replaces) the manifest.</summary>
     public void WriteManifest(RunManifest manifest) => SetMeta("manifest", JsonSerializer.Serialize(manifest, Json));
 
     /// <summary>Reads the manifest, if written.</summary>
     public RunManifest? ReadManifest() => GetMeta("manifest") is { } s ? JsonSerializer.Deserialize<RunManifest>(s, Json) : null;
-
-    /// <summary>The manifest as stored (JSON text), if written.</summary>
-    public string? ReadManifestJson() => GetMeta("manifest");
 
     /// <summary>Stores the sampled conversations (idempotent).</summary>
     public void AddConversations(IEnumerable<Conversation> conversations)
@@ -208,22 +201,22 @@ public sealed class RunStore : IDisposable
     }
 
     /// <summary>The conditions in experiment order.</summary>
-    public IReadOnlyList<(string Name, string Simulator, string Instrument)> ReadConditions()
+    public IReadOnlyList<StoredCondition> ReadConditions()
     {
-        var result = new List<(string, string, string)>();
+        var result = new List<StoredCondition>();
         lock (_gate)
         {
             using var cmd = Command("SELECT name, simulator, instrument FROM conditions ORDER BY ord");
             using var rd = cmd.ExecuteReader();
-            while (rd.Read()) result.Add((rd.GetString(0), rd.GetString(1), rd.GetString(2)));
+            while (rd.Read()) result.Add(new StoredCondition(rd.GetString(0), rd.GetString(1), rd.GetString(2)));
         }
         return result;
     }
 
     // ---------- answers ----------
 
-    /// <summary>Records a simulated turn. An existing row is kept unless it is a model error (then it is replaced).</summary>
-    public void AddSimulatedTurn(string simulator, string conversationId, int turnIndex, int sampleIndex, SimulatedTurn turn)
+    /// <inheritdoc/>
+    public void AddSimulatedTurn(string simulator, string conversationId, int turnIndex, int sampleIndex, Answer<string> turn)
     {
         ArgumentNullException.ThrowIfNull(turn);
         lock (_gate)
@@ -235,13 +228,13 @@ public sealed class RunStore : IDisposable
                   latency_ms=excluded.latency_ms, cache_hit=excluded.cache_hit, attempts=excluded.attempts, created_at=excluded.created_at
                 WHERE sim_turns.status = 'ModelError'
                 """);
-            _insertSimTurn.Execute(turn.Call,
-                simulator, conversationId, turnIndex, sampleIndex, turn.Text, turn.Status.ToString(), turn.Error, turn.RawAnswer);
+            _insertSimTurn.Execute(turn.Call, Now(),
+                simulator, conversationId, turnIndex, sampleIndex, turn.Value, turn.Status.ToString(), turn.Error, turn.RawAnswer);
         }
     }
 
-    /// <summary>Records a label of a user turn; <paramref name="source"/> is <see cref="RealSource"/>, <see cref="RealFullSource"/> or <see cref="SimSource"/>.</summary>
-    public void AddLabel(string instrument, string conversationId, int turnIndex, string source, LabelResult label)
+    /// <inheritdoc/>
+    public void AddLabel(string instrument, string conversationId, int turnIndex, string source, Answer<DecisionState> label)
     {
         ArgumentNullException.ThrowIfNull(label);
         lock (_gate)
@@ -253,16 +246,16 @@ public sealed class RunStore : IDisposable
                   latency_ms=excluded.latency_ms, cache_hit=excluded.cache_hit, attempts=excluded.attempts, created_at=excluded.created_at
                 WHERE labels.status = 'ModelError'
                 """);
-            _insertLabel.Execute(label.Call,
+            _insertLabel.Execute(label.Call, Now(),
                 instrument, conversationId, turnIndex, source,
-                label.State is { } s ? (int)s.Stage : null,
-                label.State is { } st ? JsonSerializer.Serialize(st, Json) : null,
+                label.IsOk && label.Value is { } s ? (int)s.Stage : null,
+                label.IsOk && label.Value is { } st ? JsonSerializer.Serialize(st, Json) : null,
                 label.Status.ToString(), label.Error, label.RawAnswer);
         }
     }
 
-    /// <summary>Records the action label of an agent turn.</summary>
-    public void AddAction(string labeller, string conversationId, int agentTurnIndex, ActionLabelResult result)
+    /// <inheritdoc/>
+    public void AddAction(string labeller, string conversationId, int agentTurnIndex, Answer<AgentAction> result)
     {
         ArgumentNullException.ThrowIfNull(result);
         lock (_gate)
@@ -274,9 +267,9 @@ public sealed class RunStore : IDisposable
                   cache_hit=excluded.cache_hit, attempts=excluded.attempts, created_at=excluded.created_at
                 WHERE actions.status = 'ModelError'
                 """);
-            _insertAction.Execute(result.Call,
+            _insertAction.Execute(result.Call, Now(),
                 labeller, conversationId, agentTurnIndex,
-                result.Action is { } a ? JsonSerializer.Serialize(a, Json).Trim('"') : null,
+                result.IsOk ? JsonSerializer.Serialize(result.Value, Json).Trim('"') : null,
                 result.Status.ToString(), result.Error);
         }
     }
@@ -307,7 +300,7 @@ public sealed class RunStore : IDisposable
     }
 
     /// <summary>The simulated turn stored for a probe, if any.</summary>
-    public SimulatedTurn? ReadSimulatedTurn(string simulator, string conversationId, int turnIndex, int sampleIndex = 0)
+    public Answer<string>? ReadSimulatedTurn(string simulator, string conversationId, int turnIndex, int sampleIndex = 0)
     {
         lock (_gate)
         {
@@ -315,7 +308,7 @@ public sealed class RunStore : IDisposable
             Bind(cmd, ("$s", simulator), ("$c", conversationId), ("$t", turnIndex), ("$k", sampleIndex));
             using var rd = cmd.ExecuteReader();
             if (!rd.Read()) return null;
-            return new SimulatedTurn(rd.IsDBNull(0) ? null : rd.GetString(0), Enum.Parse<SimulationStatus>(rd.GetString(1)),
+            return new Answer<string>(rd.IsDBNull(0) ? null : rd.GetString(0), Enum.Parse<AnswerStatus>(rd.GetString(1)),
                 rd.IsDBNull(2) ? null : rd.GetString(2), null, rd.IsDBNull(3) ? null : rd.GetString(3));
         }
     }
@@ -338,88 +331,29 @@ public sealed class RunStore : IDisposable
         }
     }
 
-    /// <summary>
-    /// The probe table for the analysis: one row per (condition, probe) whose work is finished (rows still pending are
-    /// left out and counted by <see cref="ReadProgress"/>). Failed answers are rows with their status, never dropped.
-    /// </summary>
-    /// <param name="includeTexts">Also load the agent turn, real and simulated reply (for report examples).</param>
-    /// <param name="humanLabels">Maps human act annotations of real user turns to stages. Default: the PersuasionForGood
-    /// mapping for conversations of that dataset (a turn without a mapped act has no human stage).</param>
-    public IReadOnlyList<ProbeRow> ReadProbeRows(bool includeTexts = false, ActMapping? humanLabels = null)
+    /// <inheritdoc/>
+    public ProbeTable ReadProbeTable(bool includeTexts = false)
     {
-        var conversations = ReadConversations();
-        var probes = ReadProbes();
-        var conditions = ReadConditions();
-        var sims = new Dictionary<(string, string, int), (string? Text, SimulationStatus Status)>();
-        var labels = new Dictionary<(string, string, int, string), (DecisionState? State, LabelStatus Status)>();
-        var actions = new Dictionary<(string, int), AgentAction?>();
+        lock (_gate) return ProbeTableQuery.Read(_db, includeTexts, ReadConversations(), ReadProbes(), ReadConditions());
+    }
+
+    /// <summary>
+    /// A short digest of everything a run's results depend on (answers, their statuses, the plan): equal digests mean the
+    /// probe table is the same, so results computed from it are still current.
+    /// </summary>
+    public string ReadContentStamp()
+    {
         lock (_gate)
         {
-            using (var cmd = Command("SELECT simulator, conversation_id, turn_index, text, status FROM sim_turns WHERE sample_index = 0"))
-            using (var rd = cmd.ExecuteReader())
-                while (rd.Read())
-                    sims[(rd.GetString(0), rd.GetString(1), rd.GetInt32(2))] = (rd.IsDBNull(3) ? null : rd.GetString(3), Enum.Parse<SimulationStatus>(rd.GetString(4)));
-            using (var cmd = Command("SELECT instrument, conversation_id, turn_index, source, state_json, status FROM labels"))
-            using (var rd = cmd.ExecuteReader())
-                while (rd.Read())
-                    labels[(rd.GetString(0), rd.GetString(1), rd.GetInt32(2), rd.GetString(3))] =
-                        (rd.IsDBNull(4) ? null : JsonSerializer.Deserialize<DecisionState>(rd.GetString(4), Json), Enum.Parse<LabelStatus>(rd.GetString(5)));
-            using (var cmd = Command("SELECT conversation_id, agent_turn_index, action FROM actions WHERE status = 'Ok' ORDER BY labeller"))
-            using (var rd = cmd.ExecuteReader())
-                while (rd.Read())
-                    actions.TryAdd((rd.GetString(0), rd.GetInt32(1)), rd.IsDBNull(2) ? null : JsonSerializer.Deserialize<AgentAction>("\"" + rd.GetString(2) + "\"", Json));
+            using var cmd = Command("""
+                SELECT (SELECT COUNT(*) || ':' || COALESCE(MAX(created_at), '') || ':' || COALESCE(SUM(status = 'Ok'), 0) FROM sim_turns) || '|' ||
+                       (SELECT COUNT(*) || ':' || COALESCE(MAX(created_at), '') || ':' || COALESCE(SUM(status = 'Ok'), 0) FROM labels) || '|' ||
+                       (SELECT COUNT(*) || ':' || COALESCE(MAX(created_at), '') || ':' || COALESCE(SUM(status = 'Ok'), 0) FROM actions) || '|' ||
+                       (SELECT COUNT(*) FROM probes) || '|' || (SELECT COUNT(*) FROM conditions)
+                """);
+            var text = (string)cmd.ExecuteScalar()!;
+            return Convert.ToHexStringLower(System.Security.Cryptography.SHA256.HashData(System.Text.Encoding.UTF8.GetBytes(text)))[..16];
         }
-        // Touch the default mapping only when the run has conversations of its dataset.
-        if (humanLabels is null && conversations.Values.Any(c => string.Equals(c.Source.Dataset, "persuasionforgood", StringComparison.OrdinalIgnoreCase)))
-            humanLabels = ActMapping.PersuasionForGood;
-        var rows = new List<ProbeRow>();
-        foreach (var (name, simulator, instrument) in conditions)
-        {
-            foreach (var p in probes)
-            {
-                if (!conversations.TryGetValue(p.ConversationId, out var conv) || conv.Outcome.Converted is not bool converted) continue;
-                if (!sims.TryGetValue((simulator, p.ConversationId, p.TurnIndex), out var sim)) continue;
-                if (!labels.TryGetValue((instrument, p.ConversationId, p.TurnIndex, RealSource), out var real)) continue;
-                (DecisionState? State, LabelStatus Status) simLabel = (null, LabelStatus.Ok);
-                if (sim.Status == SimulationStatus.Ok && !labels.TryGetValue((instrument, p.ConversationId, p.TurnIndex, SimSource(simulator)), out simLabel)) continue;
-                var status = sim.Status != SimulationStatus.Ok ? ProbeStatus.SimulationFailed
-                    : real.Status != LabelStatus.Ok ? ProbeStatus.RealLabelFailed
-                    : simLabel.Status != LabelStatus.Ok ? ProbeStatus.SimLabelFailed
-                    : ProbeStatus.Ok;
-                var agentIndex = PreviousAgentTurn(conv, p.TurnIndex);
-                var action = agentIndex >= 0 && actions.TryGetValue((p.ConversationId, agentIndex), out var a) ? a : null;
-                var full = labels.TryGetValue((instrument, p.ConversationId, p.TurnIndex, RealFullSource), out var f) && f.Status == LabelStatus.Ok ? f.State : null;
-                var texts = includeTexts ? new ProbeTexts(agentIndex >= 0 ? conv.Turns[agentIndex].Text : "", conv.Turns[p.TurnIndex].Text, sim.Text) : null;
-                rows.Add(new ProbeRow(name, p.ConversationId, converted, p.TurnIndex, p.Position,
-                    real.Status == LabelStatus.Ok ? real.State : null,
-                    sim.Status == SimulationStatus.Ok && simLabel.Status == LabelStatus.Ok ? simLabel.State : null,
-                    action, status, full, HumanStage(humanLabels, conv, p.TurnIndex), texts));
-            }
-        }
-        return rows;
-    }
-
-    private static Stage? HumanStage(ActMapping? mapping, Conversation conv, int turnIndex) =>
-        mapping is not null && string.Equals(conv.Source.Dataset, mapping.Dataset, StringComparison.OrdinalIgnoreCase)
-        && conv.Turns[turnIndex].Annotations?.ContainsKey(mapping.StageLabelSet) == true
-            ? mapping.StageOfTurn(conv, turnIndex)
-            : null;
-
-    /// <summary>Per condition: probes finished (both branches recorded, whatever their status) and probes in total.</summary>
-    public IReadOnlyList<(string Condition, int Done, int Total)> ReadProgress()
-    {
-        var rows = ReadProbeRows();
-        var total = ReadProbes().Count;
-        return ReadConditions().Select(c => (c.Name, rows.Count(r => r.Condition == c.Name), total)).ToList();
-    }
-
-    /// <summary>Index of the last agent turn before <paramref name="turnIndex"/>, or −1.</summary>
-    public static int PreviousAgentTurn(Conversation conversation, int turnIndex)
-    {
-        ArgumentNullException.ThrowIfNull(conversation);
-        for (var i = turnIndex - 1; i >= 0; i--)
-            if (conversation.Turns[i].Role == Role.Agent) return i;
-        return -1;
     }
 
     /// <inheritdoc/>
@@ -435,6 +369,8 @@ public sealed class RunStore : IDisposable
     }
 
     // ---------- plumbing ----------
+
+    private string Now() => _time.GetUtcNow().ToString("O", CultureInfo.InvariantCulture);
 
     internal string? GetMeta(string key)
     {
@@ -524,11 +460,11 @@ public sealed class RunStore : IDisposable
 
         /// <summary>Inserts <paramref name="values"/>, then the columns every answer table ends with: the model call's
         /// model, tokens, latency, cache hit and attempts, and the time of the insert.</summary>
-        public void Execute(ModelCall? call, params ReadOnlySpan<object?> values)
+        public void Execute(ModelCall? call, string createdAt, params ReadOnlySpan<object?> values)
         {
             var parameters = _command.Parameters;
             object?[] tail = [call?.Model, call?.PromptTokens, call?.CompletionTokens, call?.LatencyMs,
-                call is null ? null : call.CacheHit ? 1 : 0, call?.Attempts, DateTimeOffset.UtcNow.ToString("O", CultureInfo.InvariantCulture)];
+                call is null ? null : call.CacheHit ? 1 : 0, call?.Attempts, createdAt];
             if (values.Length + tail.Length != parameters.Count)
                 throw new ArgumentException($"{parameters.Count - tail.Length} values expected, got {values.Length}", nameof(values));
             for (var i = 0; i < values.Length; i++) parameters[i].Value = values[i] ?? DBNull.Value;
@@ -549,7 +485,7 @@ public sealed record DoneKeys(
     IReadOnlySet<(string, string, int, int)> SimulatedTurns,
     IReadOnlySet<(string, string, int, string)> Labels,
     IReadOnlySet<(string, string, int)> Actions,
-    IReadOnlySet<(string, string, int, int)>? SuccessfulSimulations = null);
+    IReadOnlySet<(string, string, int, int)> SuccessfulSimulations);
 
 /// <summary>Totals over the stored answers.</summary>
 /// <param name="ModelCalls">Answers that came from a model (cache hits included).</param>

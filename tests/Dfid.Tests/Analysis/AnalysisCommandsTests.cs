@@ -24,9 +24,9 @@ public class AnalysisCommandsTests
         {
             var id = $"k{i}";
             var failed = i == 7;
-            store.AddSimulatedTurn("sim1", id, 3, 0, failed ? new SimulatedTurn(null, SimulationStatus.ModelError, "model error") : new SimulatedTurn("sim text", SimulationStatus.Ok));
-            store.AddLabel("inst1", id, 3, RunStore.RealSource, LabelResult.Success(new DecisionState(real[i])));
-            if (!failed) store.AddLabel("inst1", id, 3, RunStore.SimSource("sim1"), LabelResult.Success(new DecisionState(sim[i])));
+            store.AddSimulatedTurn("sim1", id, 3, 0, failed ? Answer<string>.Failed(AnswerStatus.ModelError, "model error") : Answer<string>.Ok("sim text"));
+            store.AddLabel("inst1", id, 3, LabelSource.Real, Answer<DecisionState>.Ok(new DecisionState(real[i])));
+            if (!failed) store.AddLabel("inst1", id, 3, LabelSource.Simulated("sim1"), Answer<DecisionState>.Ok(new DecisionState(sim[i])));
         }
         return dir;
     }

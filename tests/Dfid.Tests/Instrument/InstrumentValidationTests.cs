@@ -6,11 +6,11 @@ namespace Dfid.Tests.Instrument;
 public sealed class InstrumentValidationTests
 {
     /// <summary>Answers a fixed stage per (conversation, turn); fails where told. A double: the test is about the validation logic.</summary>
-    private sealed class ScriptedInstrument(Func<LabelRequest, LabelResult> answer) : IInstrument
+    private sealed class ScriptedInstrument(Func<LabelRequest, Answer<DecisionState>> answer) : IInstrument
     {
         public string Name => "scripted";
 
-        public Task<LabelResult> LabelAsync(LabelRequest request, CancellationToken cancellationToken = default) => Task.FromResult(answer(request));
+        public Task<Answer<DecisionState>> LabelAsync(LabelRequest request, CancellationToken cancellationToken = default) => Task.FromResult(answer(request));
     }
 
     [Fact]
@@ -19,8 +19,8 @@ public sealed class InstrumentValidationTests
         var corpus = LearnedInstrumentTests.Corpus();
         var mapping = ActMapping.PersuasionForGood;
         var instrument = new ScriptedInstrument(r => r.Conversation.Id == "c1" && r.TurnIndex == 1
-            ? new LabelResult(null, LabelStatus.InvalidAnswer, "bad json")
-            : LabelResult.Success(new DecisionState(mapping.StageOfTurn(r.Conversation, r.TurnIndex)!.Value)));
+            ? Answer<DecisionState>.Failed(AnswerStatus.InvalidAnswer, "bad json")
+            : Answer<DecisionState>.Ok(new DecisionState(mapping.StageOfTurn(r.Conversation, r.TurnIndex)!.Value)));
 
         var report = await InstrumentValidation.RunAsync(corpus, instrument, mapping, new InstrumentValidationOptions { Resamples = 100 });
 
@@ -47,14 +47,14 @@ public sealed class InstrumentValidationTests
             Turns = [.. c.Turns.Select(t => t with { Annotations = null })],
         }).ToList();
         var ex = await Assert.ThrowsAsync<DfidException>(() => InstrumentValidation.RunAsync(corpus,
-            new ScriptedInstrument(_ => LabelResult.Success(new DecisionState(Stage.Engaging))), ActMapping.PersuasionForGood));
+            new ScriptedInstrument(_ => Answer<DecisionState>.Ok(new DecisionState(Stage.Engaging))), ActMapping.PersuasionForGood));
         Assert.Contains("ee_act", ex.Message);
     }
 
     [Fact]
     public async Task RunAsync_ThrowingInstrument_BecomesFailureData()
     {
-        var instrument = new ScriptedInstrument(r => r.TurnIndex == 3 ? throw new InvalidOperationException("boom") : LabelResult.Success(new DecisionState(Stage.Engaging)));
+        var instrument = new ScriptedInstrument(r => r.TurnIndex == 3 ? throw new InvalidOperationException("boom") : Answer<DecisionState>.Ok(new DecisionState(Stage.Engaging)));
         var report = await InstrumentValidation.RunAsync(LearnedInstrumentTests.Corpus(), instrument, ActMapping.PersuasionForGood,
             new InstrumentValidationOptions { Resamples = 50 });
         Assert.Equal(5, report.Failures);

@@ -130,8 +130,8 @@ public sealed class LearnedInstrumentTests(MiniLmFixture miniLm) : IClassFixture
             ("How exactly would I make the donation?", "ask-donation-procedure"),
             ("I'll donate one dollar.", "provide-donation-amount")]);
         var results = await instrument.LabelManyAsync(Enumerable.Range(0, 5).Select(i => new LabelRequest(probe, 2 * i + 1)).ToList());
-        Assert.All(results, r => Assert.Equal(LabelStatus.Ok, r.Status));
-        var stages = results.Select(r => r.State!.Stage).ToArray();
+        Assert.All(results, r => Assert.Equal(AnswerStatus.Ok, r.Status));
+        var stages = results.Select(r => r.Value!.Stage).ToArray();
         var correct = stages.Select((s, i) => s == (Stage)i ? 1 : 0).Sum();
         Assert.True(correct >= 4, "stages: " + string.Join(", ", stages));
     }
@@ -151,8 +151,8 @@ public sealed class LearnedInstrumentTests(MiniLmFixture miniLm) : IClassFixture
         var labeller = await LearnedActionLabeller.LoadOrTrainAsync(Options(TestData.TempDir()), corpus, miniLm.Embedder);
         var greeting = await labeller.LabelAsync(corpus[0] with { Id = "fresh" }, 0);
         var ask = await labeller.LabelAsync(corpus[0] with { Id = "fresh" }, 4);
-        Assert.Equal(AgentAction.Probe, greeting.Action);
-        Assert.Equal(AgentAction.PushClose, ask.Action);
+        Assert.Equal(AgentAction.Probe, greeting.Value);
+        Assert.Equal(AgentAction.PushClose, ask.Value);
     }
 
     private sealed class SyncProgress(List<string> sink) : IProgress<string>

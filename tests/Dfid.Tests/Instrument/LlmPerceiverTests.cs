@@ -26,7 +26,7 @@ public sealed class LlmPerceiverTests
         new Outcome(true, 0.5, true), ImmutableSortedDictionary<string, JsonElement>.Empty,
         new CorpusSource("persuasionforgood"), ImmutableSortedDictionary<string, JsonElement>.Empty);
 
-    private static LlmPerceiverOptions Donation(int? last = null) => new() { Domain = DecisionWords.Donation, LastTurns = last };
+    private static LlmPerceiverOptions Donation(int? last = null) => new() { Domain = Domain.Fundraising, LastTurns = last };
 
     private static (string System, string User) Sent(RecordedRequest r) =>
         (r.Messages.Single(m => m.Role == "system").Text, r.Messages.Last(m => m.Role == "user").Text);
@@ -40,8 +40,8 @@ public sealed class LlmPerceiverTests
 
         var result = await perceiver.LabelAsync(new LabelRequest(Chat(), 3));
 
-        Assert.Equal(LabelStatus.Ok, result.Status);
-        Assert.Equal(new DecisionState(Stage.Considering, Emotion.Hesitant, Blocker.Price, 0.3, "How much   would it COST", true), result.State);
+        Assert.Equal(AnswerStatus.Ok, result.Status);
+        Assert.Equal(new DecisionState(Stage.Considering, Emotion.Hesitant, Blocker.Price, 0.3, "How much   would it COST", true), result.Value);
         Assert.Equal(1, result.Call!.Attempts);
         var (system, user) = Sent(Assert.Single(server.Requests));
         // Domain words substituted, no placeholder left, every term defined.
@@ -91,10 +91,10 @@ public sealed class LlmPerceiverTests
         using var host = ModelTestKit.Host(new ModelLayerOptions());
         var result = await new LlmPerceiver(host.GetClient(ModelTestKit.Spec(server)), Donation()).LabelAsync(new LabelRequest(Chat(), 3));
 
-        Assert.Equal(LabelStatus.Ok, result.Status);
-        Assert.Equal(Stage.Resisting, result.State!.Stage);
-        Assert.False(result.State.KeySignalIsSpan);
-        Assert.Equal("I am too busy", result.State.KeySignal);
+        Assert.Equal(AnswerStatus.Ok, result.Status);
+        Assert.Equal(Stage.Resisting, result.Value!.Stage);
+        Assert.False(result.Value.KeySignalIsSpan);
+        Assert.Equal("I am too busy", result.Value.KeySignal);
     }
 
     [Fact]
@@ -104,8 +104,8 @@ public sealed class LlmPerceiverTests
         using var host = ModelTestKit.Host(new ModelLayerOptions());
         var result = await new LlmPerceiver(host.GetClient(ModelTestKit.Spec(server)), Donation()).LabelAsync(new LabelRequest(Chat(), 3));
 
-        Assert.Equal(LabelStatus.Ok, result.Status);
-        Assert.Equal(Stage.Considering, result.State!.Stage);
+        Assert.Equal(AnswerStatus.Ok, result.Status);
+        Assert.Equal(Stage.Considering, result.Value!.Stage);
         Assert.Equal(2, server.RequestCount);
         Assert.Equal(2, result.Call!.Attempts);
     }
@@ -118,8 +118,8 @@ public sealed class LlmPerceiverTests
         using var host = ModelTestKit.Host(new ModelLayerOptions());
         var result = await new LlmPerceiver(host.GetClient(ModelTestKit.Spec(server)), Donation()).LabelAsync(new LabelRequest(Chat(), 3));
 
-        Assert.Equal(LabelStatus.InvalidAnswer, result.Status);
-        Assert.Null(result.State);
+        Assert.Equal(AnswerStatus.InvalidAnswer, result.Status);
+        Assert.Null(result.Value);
         Assert.Equal(bad, result.RawAnswer);
         Assert.Contains("schema_violation", result.Error);
         Assert.Equal(2, server.RequestCount); // one repair, no more
@@ -132,8 +132,8 @@ public sealed class LlmPerceiverTests
         using var host = ModelTestKit.Host(new ModelLayerOptions { MaxRetries = 0 });
         var result = await new LlmPerceiver(host.GetClient(ModelTestKit.Spec(server)), Donation()).LabelAsync(new LabelRequest(Chat(), 3));
 
-        Assert.Equal(LabelStatus.ModelError, result.Status);
-        Assert.Null(result.State);
+        Assert.Equal(AnswerStatus.ModelError, result.Status);
+        Assert.Null(result.Value);
     }
 
     [Fact]
@@ -146,8 +146,8 @@ public sealed class LlmPerceiverTests
         var result = await new LlmPerceiver(host.GetClient(ModelTestKit.Spec(server)), Donation()).LabelAsync(new LabelRequest(Chat(injection), 3));
 
         // The answer is parsed from the model's reply only: the stage is the model's, not the turn's "deciding".
-        Assert.Equal(Stage.Resisting, result.State!.Stage);
-        Assert.True(result.State.KeySignalIsSpan);
+        Assert.Equal(Stage.Resisting, result.Value!.Stage);
+        Assert.True(result.Value.KeySignalIsSpan);
         var (system, user) = Sent(Assert.Single(server.Requests));
         // Exactly one pair of real delimiters; the turn's fake ones are escaped inside one JSON string literal.
         Assert.Equal(1, Count(user, "<labelled_turn>"));
@@ -166,7 +166,7 @@ public sealed class LlmPerceiverTests
 
         var result = await labeller.LabelAsync(Chat(), 2);
 
-        Assert.Equal(AgentAction.PushClose, result.Action);
+        Assert.Equal(AgentAction.PushClose, result.Value);
         var (system, user) = Sent(Assert.Single(server.Requests));
         Assert.Contains("<labelled_turn>\"A charity that helps kids in poor countries. Would you give part of your payment?\"</labelled_turn>", user);
         Assert.DoesNotContain("Hmm. How much", user);
@@ -184,11 +184,11 @@ public sealed class LlmPerceiverTests
         foreach (var turn in new[] { 1, 3 })
         {
             var result = await perceiver.LabelAsync(new LabelRequest(Chat(), turn));
-            Assert.True(result.Status == LabelStatus.Ok, $"{result.Status}: {result.Error} / {result.RawAnswer}");
-            Assert.True(Enum.IsDefined(result.State!.Stage));
-            Assert.InRange(result.State.ConvergenceDelta!.Value, -1, 1);
-            Assert.NotNull(result.State.Emotion);
-            Assert.NotNull(result.State.Blocker);
+            Assert.True(result.Status == AnswerStatus.Ok, $"{result.Status}: {result.Error} / {result.RawAnswer}");
+            Assert.True(Enum.IsDefined(result.Value!.Stage));
+            Assert.InRange(result.Value.ConvergenceDelta!.Value, -1, 1);
+            Assert.NotNull(result.Value.Emotion);
+            Assert.NotNull(result.Value.Blocker);
         }
     }
 

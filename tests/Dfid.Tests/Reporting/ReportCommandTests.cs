@@ -17,8 +17,8 @@ public sealed class ReportCommandTests
     {
         public string Name => "hostile";
 
-        public Task<SimulatedTurn> ReplyAsync(SimulationRequest request, CancellationToken cancellationToken = default) =>
-            Task.FromResult(new SimulatedTurn(ReportFixture.Hostile[request.ProbeTurnIndex % ReportFixture.Hostile.Length] + " how much?", SimulationStatus.Ok));
+        public Task<Answer<string>> ReplyAsync(SimulationRequest request, CancellationToken cancellationToken = default) =>
+            Task.FromResult(Answer<string>.Ok(ReportFixture.Hostile[request.ProbeTurnIndex % ReportFixture.Hostile.Length] + " how much?"));
     }
 
     /// <summary>A run folder written by the real probe runner (replay and a hostile simulator, fake instrument).</summary>

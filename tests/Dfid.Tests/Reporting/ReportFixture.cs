@@ -71,7 +71,8 @@ internal static class ReportFixture
     private static AnalysisResults Analyse()
     {
         var options = new AnalysisOptions { Permutations = 2000, BootstrapResamples = 400, Seed = 11, ExampleCount = 4 };
-        return DecisionFidelityAnalysis.Analyze(Rows(), options) with { Manifest = Manifest() };
+        // The validation section shows a fixed agreement table the report tests assert on.
+        return DecisionFidelityAnalysis.Analyze(Rows(), options) with { Manifest = Manifest(), InstrumentValidation = Validation() };
     }
 
     /// <summary>The analysed fixture (with manifest), computed once per test run.</summary>
@@ -106,7 +107,6 @@ internal static class ReportFixture
     {
         Title = "Fixture report <script>window.__pwned=5</script>",
         Subtitle = "synthetic run | with `hostile` text",
-        InstrumentValidation = Validation(),
         ToolVersion = "0.1.0-test",
     };
 }

@@ -16,9 +16,7 @@ public class BudgetAndCliTests
         var settings = new RunSettings(Path.Combine(dir, "run"), CachePath: Path.Combine(dir, "cache"));
 
         var experiment = ExperimentParser.Load(path);
-        ExperimentRunResult first;
-        using (var factory = RunServices.CreateFactory(experiment, settings))
-            first = await ExperimentRun.RunAsync(experiment, settings, factory);
+        var first = await new RunPipeline().RunAsync(experiment, settings);
 
         Assert.Equal(RunEnd.BudgetReached, first.Outcome.End);
         Assert.Contains("max_calls = 12", first.Outcome.Message, StringComparison.Ordinal);
@@ -29,11 +27,8 @@ public class BudgetAndCliTests
         // Raising the budget is allowed in the same run folder; the next session finishes the run.
         File.WriteAllText(path, File.ReadAllText(path).Replace("max_calls: 12", "max_calls: 100000", StringComparison.Ordinal));
         experiment = ExperimentParser.Load(path);
-        using (var factory = RunServices.CreateFactory(experiment, settings))
-        {
-            var second = await ExperimentRun.RunAsync(experiment, settings, factory);
-            Assert.Equal(RunEnd.Completed, second.Outcome.End);
-        }
+        var second = await new RunPipeline().RunAsync(experiment, settings);
+        Assert.Equal(RunEnd.Completed, second.Outcome.End);
         using var final = RunStore.Open(settings.OutDir);
         var probes = final.ReadProbes().Count;
         Assert.Equal(3L * probes, ProbeRunnerTests.Count(final, "sim_turns"));
@@ -43,8 +38,7 @@ public class BudgetAndCliTests
         // Changing what is measured is refused.
         File.WriteAllText(path, File.ReadAllText(path).Replace("seed: 1", "seed: 2", StringComparison.Ordinal));
         experiment = ExperimentParser.Load(path);
-        using var f3 = RunServices.CreateFactory(experiment, settings);
-        var ex = await Assert.ThrowsAsync<DfidException>(() => ExperimentRun.RunAsync(experiment, settings, f3));
+        var ex = await Assert.ThrowsAsync<DfidException>(() => new RunPipeline().RunAsync(experiment, settings));
         Assert.Contains("different experiment", ex.Message, StringComparison.Ordinal);
     }
 

@@ -49,7 +49,7 @@ public class DemoSetupTests
         foreach (var (name, url, sha) in DemoSetup.PinnedFiles)
         {
             Assert.Contains(DemoSetup.SourceCommit, url, StringComparison.Ordinal);
-            Assert.Equal(sha, ExperimentRun.FileSha256(Path.Combine(TestData.PersuasionForGood, name)));
+            Assert.Equal(sha, RunPipeline.FileSha256(Path.Combine(TestData.PersuasionForGood, name)));
         }
     }
 

@@ -40,7 +40,7 @@ public class ExperimentParserTests
         Assert.Equal(Path.Combine(dir, "p4g.jsonl"), e.CorpusPath);
         Assert.Equal(new SampleSpec(187, 7), e.Sample);
         Assert.Equal([0.3, 0.6, 0.9], e.Probes.Positions!);
-        Assert.Equal(SimulatorKind.Instructed, e.Simulators["instructed"].Kind);
+        Assert.Equal("instructed", e.Simulators["instructed"].Kind);
         Assert.Equal(0.7, e.Simulators["persona"].Model!.Temperature);
         Assert.Equal("llm", e.Instruments["judge"].Kind);
         Assert.Equal(["persona", "instructed", "retrieval", "replay"], e.Conditions.Select(c => c.Name));
@@ -93,7 +93,7 @@ public class ExperimentParserTests
         File.WriteAllText(Path.Combine(dir, "my.prompt"), "{history}");
         var text = "corpus: p4g.jsonl\nsimulators:\n  mine: { kind: prompt-file, prompt: my.prompt, model: \"openai:x\" }\ninstruments:\n  l: { kind: learned }\nconditions:\n  - { simulator: mine, instrument: l }\nprobes: { positions: all }\n";
         var e = ExperimentParser.Parse(text, Path.Combine(dir, "exp.yaml"));
-        Assert.Equal(Path.Combine(dir, "my.prompt"), e.Simulators["mine"].PromptPath);
+        Assert.Equal(Path.Combine(dir, "my.prompt"), e.Simulators["mine"].Options["prompt"]);
         Assert.Null(e.Probes.Positions);
         Assert.Null(e.Sample);
     }

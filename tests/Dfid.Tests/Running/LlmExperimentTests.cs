@@ -92,9 +92,7 @@ public partial class LlmExperimentTests
         var dir = TestData.TempDir();
         var experiment = ExperimentParser.Load(WriteExperiment(dir, server.BaseUrl, "cache: { enabled: false }"));
         var settings = new RunSettings(Path.Combine(dir, "run"), CachePath: Path.Combine(dir, "cache"));
-        using var factory = RunServices.CreateFactory(experiment, settings);
-
-        var result = await ExperimentRun.RunAsync(experiment, settings, factory);
+        var result = await new RunPipeline().RunAsync(experiment, settings);
 
         Assert.Equal(RunEnd.Completed, result.Outcome.End);
         using var store = RunStore.Open(settings.OutDir);
@@ -107,7 +105,7 @@ public partial class LlmExperimentTests
         Assert.Equal(4 * probes.Count, server.Requests.Count(IsJudge));
         Assert.Equal(probes.Count, server.Requests.Count(IsActionLabeller));
 
-        var license = PromptText.Fill(SimulatorPrompt.License(), new Dictionary<string, string> { ["decision"] = DomainWords.PersuasionForGood.Decision });
+        var license = PromptText.Fill(SimulatorPrompt.License(), new Dictionary<string, string> { ["decision"] = Domain.PersuasionForGood.Decision });
         var byProbe = new Dictionary<(string, int), (string? Persona, string? Instructed, string User)>();
         foreach (var r in server.Requests.Where(r => !IsJudge(r) && !IsActionLabeller(r)))
         {
@@ -145,7 +143,7 @@ public partial class LlmExperimentTests
             Assert.Equal(persona + "\n\n" + license, instructed);
         }
 
-        var rows = store.ReadProbeRows(includeTexts: true);
+        var rows = new RunPipeline().ReadProbeRows(settings.OutDir, includeTexts: true);
         Assert.Equal(3 * probes.Count, rows.Count);
         Assert.All(rows, r => Assert.Equal(ProbeStatus.Ok, r.Status));
         Assert.All(rows.Where(r => r.Condition == "replay"), r => Assert.Equal(r.Real!.Stage, r.Sim!.Stage));
@@ -158,7 +156,7 @@ public partial class LlmExperimentTests
         }
         Assert.Contains(rows, r => r.Condition == "persona" && r.Sim!.Stage != r.Real!.Stage);
         Assert.Contains(rows, r => r.HumanStage is not null);
-        Assert.All(rows, r => Assert.Equal(Dfid.Instrument.AgentAction.Pitch, r.Action));
+        Assert.All(rows, r => Assert.Equal(AgentAction.Pitch, r.Action));
 
         var manifest = store.ReadManifest()!;
         var personaManifest = manifest.Components.Single(c => c.Name == "persona");

@@ -16,13 +16,13 @@ public class ProbeRunnerTests
         public string Name { get; } = name;
         public int Calls => Volatile.Read(ref _calls);
 
-        public async Task<SimulatedTurn> ReplyAsync(SimulationRequest request, CancellationToken cancellationToken = default)
+        public async Task<Answer<string>> ReplyAsync(SimulationRequest request, CancellationToken cancellationToken = default)
         {
             Interlocked.Increment(ref _calls);
             if (delay > TimeSpan.Zero) await Task.Delay(delay, cancellationToken);
             // Every third probe yields an empty answer: failures are data and need no label.
-            if (request.ProbeTurnIndex % 6 == 5) return new SimulatedTurn(null, SimulationStatus.Empty, "empty answer");
-            return new SimulatedTurn($"{Name} says hi at {request.Conversation.Id}/{request.ProbeTurnIndex}", SimulationStatus.Ok);
+            if (request.ProbeTurnIndex % 6 == 5) return Answer<string>.Failed(AnswerStatus.Empty, "empty answer");
+            return Answer<string>.Ok($"{Name} says hi at {request.Conversation.Id}/{request.ProbeTurnIndex}");
         }
     }
 
@@ -53,7 +53,7 @@ public class ProbeRunnerTests
         var outcome = await new ProbeRunner(store).RunAsync(plan);
 
         Assert.Equal(RunEnd.Completed, outcome.End);
-        var rows = store.ReadProbeRows(includeTexts: true);
+        var rows = store.ReadProbeTable(includeTexts: true).Rows;
         var replay = rows.Where(r => r.Condition == "replay").ToList();
         Assert.Equal(plan.Probes.Count, replay.Count);
         Assert.All(replay, r => Assert.Equal(0, (int)r.Sim!.Stage - (int)r.Real!.Stage));
@@ -109,24 +109,24 @@ public class ProbeRunnerTests
         var plan = Plan([new RunCondition("replay", new ReplaySimulator(), inst)], conversations: 3);
         using var store = NewStore(plan);
         await new ProbeRunner(store).RunAsync(plan);
-        var failed = store.ReadProbeRows().Count(r => r.Status != ProbeStatus.Ok);
+        var failed = store.ReadProbeTable().Rows.Count(r => r.Status != ProbeStatus.Ok);
         Assert.True(failed > 0);
         inst.Fail = false;
         await new ProbeRunner(store).RunAsync(plan);
-        Assert.All(store.ReadProbeRows(), r => Assert.Equal(ProbeStatus.Ok, r.Status));
+        Assert.All(store.ReadProbeTable().Rows, r => Assert.Equal(ProbeStatus.Ok, r.Status));
         Assert.Equal(plan.Probes.Count * 2, Count(store, "labels"));
     }
 
     [Fact]
     public async Task Run_BudgetStop_EndsCleanlyWithoutStoringTheStoppedAnswer()
     {
-        var stop = false;
         var inst = new FlakyInstrument { Fail = false };
         var calls = 0;
-        inst.OnCall = () => { if (Interlocked.Increment(ref calls) >= 10) { stop = true; return true; } return false; };
+        // The model layer's budget guard refuses the tenth call: the run's one stop signal.
+        inst.OnCall = () => Interlocked.Increment(ref calls) >= 10;
         var plan = Plan([new RunCondition("replay", new ReplaySimulator(), inst)], conversations: 8, concurrency: 2);
         using var store = NewStore(plan);
-        var outcome = await new ProbeRunner(store, new RunHooks(StopReason: () => stop ? "budget max_calls = 10 reached" : null)).RunAsync(plan);
+        var outcome = await new ProbeRunner(store).RunAsync(plan);
         Assert.Equal(RunEnd.BudgetReached, outcome.End);
         Assert.Equal("budget max_calls = 10 reached", outcome.Message);
         Assert.Equal(0, CountWhere(store, "labels", "status = 'ModelError'"));
@@ -140,11 +140,11 @@ public class ProbeRunnerTests
         public bool Fail { get; set; } = true;
         public Func<bool>? OnCall { get; set; }
 
-        public Task<LabelResult> LabelAsync(LabelRequest request, CancellationToken cancellationToken = default)
+        public Task<Answer<DecisionState>> LabelAsync(LabelRequest request, CancellationToken cancellationToken = default)
         {
-            if (OnCall?.Invoke() == true) return Task.FromResult(new LabelResult(null, LabelStatus.ModelError, "budget reached"));
-            if (Fail && Interlocked.Increment(ref _n) % 3 == 0) return Task.FromResult(new LabelResult(null, LabelStatus.ModelError, "HTTP 503"));
-            return Task.FromResult(LabelResult.Success(new DecisionState(Stage.Engaging)));
+            if (OnCall?.Invoke() == true) throw new Dfid.Models.BudgetExhaustedException("budget max_calls = 10 reached", new Dfid.Models.UsageMeter().Snapshot());
+            if (Fail && Interlocked.Increment(ref _n) % 3 == 0) return Task.FromResult(Answer<DecisionState>.Failed(AnswerStatus.ModelError, "HTTP 503"));
+            return Task.FromResult(Answer<DecisionState>.Ok(new DecisionState(Stage.Engaging)));
         }
     }
 

@@ -93,13 +93,13 @@ internal sealed class TextHashInstrument(string name = "fake") : IInstrument
 
     public Func<LabelRequest, Task>? BeforeLabel { get; set; }
 
-    public async Task<LabelResult> LabelAsync(LabelRequest request, CancellationToken cancellationToken = default)
+    public async Task<Answer<DecisionState>> LabelAsync(LabelRequest request, CancellationToken cancellationToken = default)
     {
         Interlocked.Increment(ref _calls);
         if (BeforeLabel is not null) await BeforeLabel(request);
         cancellationToken.ThrowIfCancellationRequested();
         var h = 0;
         foreach (var ch in request.LabelledText) h = (h * 31 + ch) & 0x7fffffff;
-        return LabelResult.Success(new DecisionState((Stage)(h % 5)), new ModelCall("fake", 10, 2, 1, false, 1));
+        return Answer<DecisionState>.Ok(new DecisionState((Stage)(h % 5)), new ModelCall("fake", 10, 2, 1, false, 1));
     }
 }

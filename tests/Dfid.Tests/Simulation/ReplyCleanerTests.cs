@@ -15,7 +15,7 @@ public class ReplyCleanerTests
     public void Clean_StripsRoleLabelsQuotesAndContinuations(string raw, string expected)
     {
         var (text, status) = ReplyCleaner.Clean(raw, "Persuader");
-        Assert.Equal(SimulationStatus.Ok, status);
+        Assert.Equal(AnswerStatus.Ok, status);
         Assert.Equal(expected, text);
     }
 
@@ -28,7 +28,7 @@ public class ReplyCleanerTests
     public void Clean_NothingLeft_IsEmpty(string raw)
     {
         var (text, status) = ReplyCleaner.Clean(raw);
-        Assert.Equal(SimulationStatus.Empty, status);
+        Assert.Equal(AnswerStatus.Empty, status);
         Assert.Null(text);
     }
 
@@ -39,7 +39,7 @@ public class ReplyCleanerTests
     public void Clean_Refusal_IsRecordedAsRefusal(string raw)
     {
         var (text, status) = ReplyCleaner.Clean(raw);
-        Assert.Equal(SimulationStatus.Refusal, status);
+        Assert.Equal(AnswerStatus.Refusal, status);
         Assert.NotNull(text);
     }
 }

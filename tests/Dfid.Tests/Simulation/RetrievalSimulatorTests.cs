@@ -25,15 +25,15 @@ public class RetrievalSimulatorTests
             foreach (var probe in ProbeSelector.Select(conv, new ProbeOptions(null, SkipGreeting: false)))
             {
                 var reply = await sim.ReplyAsync(new SimulationRequest(conv, probe.TurnIndex));
-                Assert.Equal(SimulationStatus.Ok, reply.Status);
+                Assert.Equal(AnswerStatus.Ok, reply.Status);
                 var ownTurns = conv.Turns.Select(t => t.Text).ToHashSet();
-                Assert.False(ownTurns.Contains(reply.Text!), reply.Text);
+                Assert.False(ownTurns.Contains(reply.Value!), reply.Value);
                 Assert.DoesNotContain($"{conv.Id}#", reply.RawAnswer!, StringComparison.Ordinal);
             }
         }
         // The donation question in "a" retrieves b's answer to the similar question, not c's pets answer.
         var r = await sim.ReplyAsync(new SimulationRequest(pool[0], 3));
-        Assert.Equal("Sure, how much should I give?", r.Text);
+        Assert.Equal("Sure, how much should I give?", r.Value);
     }
 
     [Fact]
@@ -42,7 +42,7 @@ public class RetrievalSimulatorTests
         var only = RunFixtures.FromTexts("a", false, "Hello", "Hi", "Donate?", "No.");
         var sim = new RetrievalSimulator("retrieval", [only], Embedder);
         var r = await sim.ReplyAsync(new SimulationRequest(only, 3));
-        Assert.Equal(SimulationStatus.Empty, r.Status);
-        Assert.Null(r.Text);
+        Assert.Equal(AnswerStatus.Empty, r.Status);
+        Assert.Null(r.Value);
     }
 }

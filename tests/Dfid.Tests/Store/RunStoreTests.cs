@@ -17,10 +17,10 @@ public sealed class RunStoreTests
         using var store = RunStore.Open(TestData.TempDir());
         var state = new DecisionState(Stage.Considering, Emotion.Positive, Blocker.Price, 0.25, "how much", true);
 
-        store.AddSimulatedTurn("persona", "c1", 3, 1, new SimulatedTurn("maybe later", SimulationStatus.Ok, null, Call, "User: maybe later"));
-        store.AddLabel("judge", "c1", 3, RunStore.SimSource("persona"), LabelResult.Success(state, Call with { CacheHit = true }, "{\"stage\":\"considering\"}"));
-        store.AddAction("actions", "c1", 2, new ActionLabelResult(AgentAction.PushClose, LabelStatus.Ok, null, Call));
-        store.AddLabel("learned", "c1", 3, RunStore.RealSource, new LabelResult(null, LabelStatus.InvalidAnswer, "schema_violation: /stage"));
+        store.AddSimulatedTurn("persona", "c1", 3, 1, Answer<string>.Ok("maybe later", Call, "User: maybe later"));
+        store.AddLabel("judge", "c1", 3, LabelSource.Simulated("persona"), Answer<DecisionState>.Ok(state, Call with { CacheHit = true }, "{\"stage\":\"considering\"}"));
+        store.AddAction("actions", "c1", 2, Answer<AgentAction>.Ok(AgentAction.PushClose, Call));
+        store.AddLabel("learned", "c1", 3, LabelSource.Real, Answer<DecisionState>.Failed(AnswerStatus.InvalidAnswer, "schema_violation: /stage"));
 
         Assert.Equal(["persona", "c1", "3", "1", "maybe later", "Ok", "", "User: maybe later", "openai:m", "412", "31", "51.5", "0", "2"],
             Row(store, "SELECT simulator, conversation_id, turn_index, sample_index, text, status, error, raw, model, prompt_tokens, completion_tokens, latency_ms, cache_hit, attempts FROM sim_turns"));
@@ -41,12 +41,12 @@ public sealed class RunStoreTests
     {
         using var store = RunStore.Open(TestData.TempDir());
 
-        store.AddSimulatedTurn("persona", "c1", 3, 0, new SimulatedTurn(null, SimulationStatus.ModelError, "HTTP 503"));
-        store.AddSimulatedTurn("persona", "c1", 3, 0, new SimulatedTurn("ok then", SimulationStatus.Ok, null, Call));
-        store.AddSimulatedTurn("persona", "c1", 3, 0, new SimulatedTurn("a second answer", SimulationStatus.Ok, null, Call));
-        store.AddLabel("judge", "c1", 3, RunStore.RealSource, new LabelResult(null, LabelStatus.ModelError, "timeout"));
-        store.AddLabel("judge", "c1", 3, RunStore.RealSource, LabelResult.Success(new DecisionState(Stage.Resisting), Call));
-        store.AddLabel("judge", "c1", 3, RunStore.RealSource, LabelResult.Success(new DecisionState(Stage.Deciding), Call));
+        store.AddSimulatedTurn("persona", "c1", 3, 0, Answer<string>.Failed(AnswerStatus.ModelError, "HTTP 503"));
+        store.AddSimulatedTurn("persona", "c1", 3, 0, Answer<string>.Ok("ok then", Call));
+        store.AddSimulatedTurn("persona", "c1", 3, 0, Answer<string>.Ok("a second answer", Call));
+        store.AddLabel("judge", "c1", 3, LabelSource.Real, Answer<DecisionState>.Failed(AnswerStatus.ModelError, "timeout"));
+        store.AddLabel("judge", "c1", 3, LabelSource.Real, Answer<DecisionState>.Ok(new DecisionState(Stage.Resisting), Call));
+        store.AddLabel("judge", "c1", 3, LabelSource.Real, Answer<DecisionState>.Ok(new DecisionState(Stage.Deciding), Call));
 
         Assert.Equal(["ok then", "Ok", ""], Row(store, "SELECT text, status, error FROM sim_turns"));
         Assert.Equal(["0", "Ok"], Row(store, "SELECT stage, status FROM labels"));

@@ -1,4 +1,4 @@
-namespace Dfid.Probing;
+namespace Dfid.Core;
 
 /// <summary>A teacher-forced probe: one real user turn that simulators rewrite from the real history before it.</summary>
 /// <param name="ConversationId">The conversation probed.</param>

@@ -1,6 +1,5 @@
-using Dfid.Instrument;
 
-namespace Dfid.Analysis;
+namespace Dfid.Core;
 
 /// <summary>Whether a probe of a condition produced both labels.</summary>
 public enum ProbeStatus

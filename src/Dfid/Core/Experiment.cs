@@ -1,7 +1,5 @@
-using Dfid.Probing;
-using Dfid.Simulation;
 
-namespace Dfid.Running;
+namespace Dfid.Core;
 
 /// <summary>A parsed experiment file: what to probe, which simulators and instruments, which conditions.</summary>
 /// <param name="SourcePath">Full path of the YAML file (relative paths inside resolve against its folder).</param>
@@ -16,7 +14,7 @@ namespace Dfid.Running;
 /// <param name="Budget">Cost and call caps.</param>
 /// <param name="Concurrency">Probes in flight at once (and the model layer's concurrency limit).</param>
 /// <param name="Cache">Response and embedding cache settings.</param>
-/// <param name="Domain">Domain words for the prompts.</param>
+/// <param name="Domain">The domain's words for every prompt; null: inferred from the corpus (<see cref="Core.Domain.ForDataset"/>).</param>
 public sealed record Experiment(
     string SourcePath,
     string Text,
@@ -30,7 +28,7 @@ public sealed record Experiment(
     BudgetSpec Budget,
     int Concurrency,
     CacheSpec Cache,
-    DomainWords Domain);
+    Domain? Domain);
 
 /// <summary>Outcome-balanced sampling.</summary>
 /// <param name="PerStratum">Conversations per outcome stratum (converted / not converted).</param>
@@ -46,42 +44,25 @@ public sealed record SampleSpec(int PerStratum, int Seed);
 /// <param name="ApiKeyEnv">Environment variable holding the key (for <c>openai:MODEL@URL</c>).</param>
 public sealed record ModelSettings(string Spec, double? Temperature = null, double? TopP = null, int? MaxTokens = null, long? Seed = null, string? ApiKeyEnv = null);
 
-/// <summary>The simulator kinds.</summary>
-public enum SimulatorKind
-{
-    /// <summary>LLM as the real user (profile as natural language).</summary>
-    Persona,
-    /// <summary>Persona plus the license to be unwilling.</summary>
-    Instructed,
-    /// <summary>Returns the real turn.</summary>
-    Replay,
-    /// <summary>Nearest-history real turn from another conversation (offline).</summary>
-    Retrieval,
-    /// <summary>A user's own prompt template.</summary>
-    PromptFile,
-}
-
 /// <summary>A simulator as declared in the experiment.</summary>
 /// <param name="Name">Its key in <c>simulators</c>.</param>
-/// <param name="Kind">Kind.</param>
+/// <param name="Kind">Its kind, a name in the simulator registry (<c>persona</c>, <c>instructed</c>, <c>replay</c>, <c>retrieval</c>, <c>prompt-file</c>).</param>
 /// <param name="Model">Model, for LLM kinds.</param>
-/// <param name="PromptPath">Template file, for <c>prompt-file</c>.</param>
-/// <param name="ContextTurns">History turns used by <c>retrieval</c>.</param>
-/// <param name="Pool">Retrieval pool: <c>corpus</c> (every conversation of the corpus file) or <c>sample</c>.</param>
+/// <param name="Options">The kind's own settings as written (e.g. <c>context_turns</c>, <c>pool</c>, <c>prompt</c>), checked by the kind when the file is read.</param>
 /// <param name="Line">Line of the declaration in the file.</param>
-public sealed record SimulatorSpec(string Name, SimulatorKind Kind, ModelSettings? Model, string? PromptPath, int ContextTurns, string Pool, int Line);
+public sealed record SimulatorSpec(string Name, string Kind, ModelSettings? Model, ComponentOptions Options, int Line);
 
 /// <summary>An instrument as declared in the experiment.</summary>
 /// <param name="Name">Its key in <c>instruments</c>.</param>
-/// <param name="Kind"><c>learned</c> or <c>llm</c>.</param>
+/// <param name="Kind">Its kind, a name in the instrument registry (<c>learned</c>, <c>llm</c>).</param>
 /// <param name="Model">Model, for <c>llm</c>.</param>
-/// <param name="ContextTurns">Limit the causal context to the last K turns (null: all).</param>
+/// <param name="Options">The kind's own settings as written (e.g. <c>context_turns</c>).</param>
 /// <param name="Hindsight">Also label the real turn with the full conversation (the hindsight check).</param>
 /// <param name="Line">Line of the declaration.</param>
-public sealed record InstrumentSpec(string Name, string Kind, ModelSettings? Model, int? ContextTurns, bool Hindsight, int Line);
+public sealed record InstrumentSpec(string Name, string Kind, ModelSettings? Model, ComponentOptions Options, bool Hindsight, int Line);
 
 /// <summary>The agent-action labeller.</summary>
-/// <param name="Kind"><c>learned</c> (offline, from persuader acts) or <c>llm</c>.</param>
+/// <param name="Kind">Its kind, a name in the action-labeller registry (<c>learned</c>, offline from persuader acts, or <c>llm</c>).</param>
 /// <param name="Model">Model, for <c>llm</c>.</param>
 /// <param name="Line">Line of the declaration.</param>
 public sealed record ActionsSpec(string Kind, ModelSettings? Model, int Line);
@@ -102,3 +83,49 @@ public sealed record BudgetSpec(double? MaxCostUsd, long? MaxCalls);
 /// <param name="Enabled">Whether model responses are cached.</param>
 /// <param name="Path">Cache folder (null: the user cache folder).</param>
 public sealed record CacheSpec(bool Enabled, string? Path);
+
+/// <summary>A component's own settings as written in the experiment (key → scalar text), in key order.</summary>
+/// <remarks>Kept as text so the experiment model does not depend on any kind; each kind reads and checks its keys when
+/// the file is parsed (errors name the file and line) and again when it builds.</remarks>
+public sealed class ComponentOptions : IEquatable<ComponentOptions>
+{
+    private readonly SortedDictionary<string, string> _values;
+
+    /// <summary>Creates options from key → value pairs.</summary>
+    public ComponentOptions(IEnumerable<KeyValuePair<string, string>>? values = null) =>
+        _values = new SortedDictionary<string, string>(values?.ToDictionary(kv => kv.Key, kv => kv.Value, StringComparer.Ordinal) ?? [], StringComparer.Ordinal);
+
+    /// <summary>No options.</summary>
+    public static ComponentOptions None { get; } = new();
+
+    /// <summary>The options in key order.</summary>
+    public IReadOnlyDictionary<string, string> Values => _values;
+
+    /// <summary>The text of <paramref name="key"/>, or null.</summary>
+    public string? this[string key] => _values.GetValueOrDefault(key);
+
+    /// <summary>The integer value of <paramref name="key"/>, or <paramref name="fallback"/> when absent (the parser has checked it).</summary>
+    public int Int(string key, int fallback) =>
+        _values.TryGetValue(key, out var v) ? int.Parse(v, System.Globalization.CultureInfo.InvariantCulture) : fallback;
+
+    /// <summary>The integer value of <paramref name="key"/>, or null when absent.</summary>
+    public int? Int(string key) =>
+        _values.TryGetValue(key, out var v) ? int.Parse(v, System.Globalization.CultureInfo.InvariantCulture) : null;
+
+    /// <inheritdoc/>
+    public bool Equals(ComponentOptions? other) => other is not null && _values.SequenceEqual(other._values);
+
+    /// <inheritdoc/>
+    public override bool Equals(object? obj) => Equals(obj as ComponentOptions);
+
+    /// <inheritdoc/>
+    public override int GetHashCode()
+    {
+        var h = new HashCode();
+        foreach (var (k, v) in _values) { h.Add(k); h.Add(v); }
+        return h.ToHashCode();
+    }
+
+    /// <inheritdoc/>
+    public override string ToString() => string.Join(", ", _values.Select(kv => kv.Key + "=" + kv.Value));
+}

@@ -1,10 +1,8 @@
 using Dfid.Analysis;
-using Dfid.Instrument;
-using Dfid.Reporting;
 
-namespace Dfid.Tests.Reporting;
+namespace Dfid.Tests.Analysis;
 
-public sealed class RunReportSourceTests
+public sealed class InstrumentAgreementAnalysisTests
 {
     private static ProbeRow Row(string condition, string conv, int turn, Stage real, Stage? human) =>
         new(condition, conv, false, turn, 0.3, new DecisionState(real), new DecisionState(real), null, ProbeStatus.Ok, HumanStage: human);
@@ -22,7 +20,7 @@ public sealed class RunReportSourceTests
             rows.Add(Row(condition, "b", 3, Stage.Deciding, Stage.Deciding));
             rows.Add(Row(condition, "c", 1, Stage.Engaging, null)); // no human label: not counted
         }
-        var v = RunReportSource.InstrumentValidation(rows, new Dictionary<string, string> { ["persona"] = "judge", ["instructed"] = "judge" }, resamples: 50);
+        var v = InstrumentAgreementAnalysis.Compute(rows, new Dictionary<string, string> { ["persona"] = "judge", ["instructed"] = "judge" }, seed: 1, resamples: 50);
 
         var only = Assert.Single(v);
         Assert.Equal(4, only.N);
@@ -40,7 +38,7 @@ public sealed class RunReportSourceTests
     public void InstrumentValidation_PerfectAgreement_GivesKappaAndAlphaOne()
     {
         var rows = Enumerable.Range(0, 20).Select(i => Row("persona", $"c{i / 2}", i % 2, (Stage)(i % 5), (Stage)(i % 5))).ToList();
-        var v = Assert.Single(RunReportSource.InstrumentValidation(rows, new Dictionary<string, string> { ["persona"] = "judge" }, resamples: 50));
+        var v = Assert.Single(InstrumentAgreementAnalysis.Compute(rows, new Dictionary<string, string> { ["persona"] = "judge" }, seed: 1, resamples: 50));
         Assert.Equal(1.0, v.KappaQuadratic.Value!.Value, 12);
         Assert.Equal(1.0, v.AlphaOrdinal.Value!.Value, 12);
         Assert.Contains("judge", v.Subset);
@@ -48,5 +46,5 @@ public sealed class RunReportSourceTests
 
     [Fact]
     public void InstrumentValidation_NoHumanLabels_IsEmpty() =>
-        Assert.Empty(RunReportSource.InstrumentValidation([Row("p", "a", 1, Stage.Resisting, null)], new Dictionary<string, string>()));
+        Assert.Empty(InstrumentAgreementAnalysis.Compute([Row("p", "a", 1, Stage.Resisting, null)], new Dictionary<string, string>(), seed: 1));
 }

@@ -1,4 +1,4 @@
-namespace Dfid.Instrument;
+namespace Dfid.Core;
 
 /// <summary>What the agent did in the turn right before a probe.</summary>
 public enum AgentAction

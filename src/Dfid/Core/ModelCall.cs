@@ -1,6 +1,6 @@
 using Microsoft.Extensions.AI;
 
-namespace Dfid.Models;
+namespace Dfid.Core;
 
 /// <summary>What one model answer cost and how it was obtained, stored next to every simulated turn and label.</summary>
 /// <param name="Model">The model spec that answered, e.g. <c>openai:gpt-4o-mini</c>.</param>
@@ -23,7 +23,7 @@ public sealed record ModelCall(
     /// <summary>Cost of this answer in US dollars: 0 for a cache hit or a local model, null when the model's price is unknown.</summary>
     public decimal? CostUsd { get; init; }
 
-    /// <summary>The record the model layers attached to <paramref name="response"/>; null for a response that did not pass through a <see cref="ModelHost"/> client.</summary>
+    /// <summary>The record the model layers attached to <paramref name="response"/>; null for a response that did not pass through a <c>ModelHost</c> client.</summary>
     public static ModelCall? FromResponse(ChatResponse response)
     {
         ArgumentNullException.ThrowIfNull(response);

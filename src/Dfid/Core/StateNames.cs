@@ -1,6 +1,6 @@
-namespace Dfid.Instrument;
+namespace Dfid.Core;
 
-/// <summary>The wire names of stages, emotions, blockers and agent actions (kebab-case, as in the protocol).</summary>
+/// <summary>The protocol's spelling of the label enums (kebab-case: <c>prior-failure</c>, <c>handle-objection</c>, <c>simulation-failed</c>); one spelling for prompts, stores, results and reports.</summary>
 public static class StateNames
 {
     /// <summary>The name of a stage, e.g. <c>considering</c>.</summary>
@@ -14,6 +14,9 @@ public static class StateNames
 
     /// <summary>The name of an agent action, e.g. <c>push-close</c>.</summary>
     public static string Of(AgentAction action) => Kebab(action.ToString());
+
+    /// <summary>The name of a probe status, e.g. <c>simulation-failed</c>.</summary>
+    public static string Of(ProbeStatus status) => Kebab(status.ToString());
 
     /// <summary>Parses a stage name (case-insensitive; kebab-case or the enum name).</summary>
     public static bool TryParse(string? name, out Stage stage) => TryParseGeneric(name, out stage);

@@ -1,4 +1,4 @@
-namespace Dfid.Instrument;
+namespace Dfid.Core;
 
 /// <summary>The decision stage of a user turn, ordered from walking away to committing.</summary>
 public enum Stage

@@ -1,0 +1,20 @@
+using Dfid.Components;
+using Dfid.Instrument;
+using Dfid.Simulation;
+
+namespace Dfid.Running;
+
+/// <summary>The component kinds an experiment may name, one registry per role; the experiment parser, the run and the CLI's
+/// instrument verbs all build through these.</summary>
+/// <param name="Simulators">Simulator kinds.</param>
+/// <param name="Instruments">Instrument kinds.</param>
+/// <param name="Actions">Action-labeller kinds.</param>
+public sealed record ComponentRegistries(
+    ComponentRegistry<SimulatorSpec, IUserSimulator> Simulators,
+    ComponentRegistry<InstrumentSpec, IInstrument> Instruments,
+    ComponentRegistry<ActionsSpec, IAgentActionLabeller> Actions)
+{
+    /// <summary>The built-in kinds.</summary>
+    public static ComponentRegistries Default { get; } =
+        new(SimulatorKinds.CreateDefault(), InstrumentKinds.CreateDefault(), InstrumentKinds.CreateDefaultActions());
+}

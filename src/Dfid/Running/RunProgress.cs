@@ -1,0 +1,56 @@
+namespace Dfid.Running;
+
+/// <summary>How a session ended.</summary>
+public enum RunEnd
+{
+    /// <summary>Every piece of work of the run is recorded.</summary>
+    Completed,
+    /// <summary>Cancelled (Ctrl-C); everything finished is kept.</summary>
+    Interrupted,
+    /// <summary>The budget cap was reached; everything finished is kept.</summary>
+    BudgetReached,
+}
+
+/// <summary>Progress of one condition.</summary>
+/// <param name="Name">Condition name.</param>
+/// <param name="Done">Probes finished (including those finished by earlier sessions).</param>
+/// <param name="Total">Probes in the run.</param>
+public sealed record ConditionProgress(string Name, int Done, int Total);
+
+/// <summary>A progress snapshot.</summary>
+/// <param name="Conditions">Per-condition progress.</param>
+/// <param name="ProbesDone">Probes fully finished (all conditions).</param>
+/// <param name="ProbesTotal">Probes in the run.</param>
+/// <param name="ProbesSkipped">Probes already finished by earlier sessions.</param>
+/// <param name="Calls">Model answers this session (cache hits included).</param>
+/// <param name="CacheHits">Answers served from the response cache this session.</param>
+/// <param name="Failures">Failed answers this session (model errors, invalid answers, empty answers, refusals).</param>
+/// <param name="Tokens">Prompt plus completion tokens this session.</param>
+/// <param name="CostUsd">Cost so far as the model layer reports it (null: unknown or no model).</param>
+/// <param name="Elapsed">Time since this session started.</param>
+/// <param name="Eta">Estimated time left, once there is a rate to estimate from.</param>
+public sealed record RunProgress(
+    IReadOnlyList<ConditionProgress> Conditions,
+    int ProbesDone,
+    int ProbesTotal,
+    int ProbesSkipped,
+    long Calls,
+    long CacheHits,
+    long Failures,
+    long Tokens,
+    double? CostUsd,
+    TimeSpan Elapsed,
+    TimeSpan? Eta);
+
+/// <summary>The result of a session.</summary>
+/// <param name="End">How it ended.</param>
+/// <param name="Message">Why it stopped, for a stop.</param>
+/// <param name="Progress">The final progress snapshot.</param>
+public sealed record RunOutcome(RunEnd End, string? Message, RunProgress Progress);
+
+/// <summary>Something whose progress a display can poll while it runs (safe to call from any thread).</summary>
+public interface IRunProgressSource
+{
+    /// <summary>A snapshot of the progress.</summary>
+    RunProgress Progress { get; }
+}
