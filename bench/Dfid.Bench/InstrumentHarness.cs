@@ -69,7 +69,7 @@ public sealed class InstrumentHarness : IHarness
                     if (options.Mapping.ActionOfTurn(c, i) is { } a)
                     {
                         human.Add((int)a);
-                        predicted.Add((int)(await actions.LabelAsync(c, i)).Action!.Value);
+                        predicted.Add((int)(await actions.LabelAsync(c, i)).Value);
                     }
             var majority = Dfid.Analysis.Agreement.MajorityClass(human.ToArray(), 6);
             Console.WriteLine($"actions (out-of-fold): n={human.Count} accuracy={Dfid.Analysis.Agreement.Accuracy(human.ToArray(), predicted.ToArray()):F3} " +
