@@ -69,19 +69,20 @@ internal sealed class ModelsPullCommand(IAnsiConsole console) : AsyncCommand<Mod
     private sealed class StderrProgressBar(string label) : IProgress<(long Done, long? Total)>
     {
         private readonly bool _terminal = !Console.IsErrorRedirected;
-        private readonly DateTime _start = DateTime.UtcNow;
+        // A progress display's own clock: elapsed time only, never a date.
+        private readonly System.Diagnostics.Stopwatch _clock = System.Diagnostics.Stopwatch.StartNew();
         private int _lastTenth = -1;
-        private DateTime _lastDraw;
+        private TimeSpan _lastDraw = TimeSpan.MinValue;
 
         public void Report((long Done, long? Total) value)
         {
             var (done, total) = value;
             var mb = done / 1048576.0;
-            var rate = mb / Math.Max(0.001, (DateTime.UtcNow - _start).TotalSeconds);
+            var rate = mb / Math.Max(0.001, _clock.Elapsed.TotalSeconds);
             if (_terminal)
             {
-                if ((DateTime.UtcNow - _lastDraw).TotalMilliseconds < 100 && done != total) return;
-                _lastDraw = DateTime.UtcNow;
+                if ((_clock.Elapsed - _lastDraw).TotalMilliseconds < 100 && done != total) return;
+                _lastDraw = _clock.Elapsed;
                 var line = total is { } t && t > 0
                     ? string.Create(CultureInfo.InvariantCulture, $"\r{label} [{new string('#', (int)(30 * done / t)).PadRight(30, '.')}] {100.0 * done / t,5:0.0}% {mb:0.0}/{t / 1048576.0:0.0} MB {rate:0.0} MB/s ")
                     : string.Create(CultureInfo.InvariantCulture, $"\r{label} {mb:0.0} MB {rate:0.0} MB/s ");

@@ -15,14 +15,16 @@ internal sealed class AttemptFailedException(ModelFailureKind kind, int? status,
     public TimeSpan? RetryAfter { get; } = retryAfter;
     public string Detail { get; } = detail;
 
+    // A 200 whose body cannot be read (cut off, a proxy's HTML page) is a transport fault like a reset, not an answer:
+    // retried. "The model answered, but not in the schema" is a readable body and goes to the JSON layer's repair instead.
     public bool Transient => Kind is ModelFailureKind.RateLimited or ModelFailureKind.ServerError
-        or ModelFailureKind.Timeout or ModelFailureKind.Connection;
+        or ModelFailureKind.Timeout or ModelFailureKind.Connection or ModelFailureKind.InvalidResponse;
 }
 
 /// <summary>Maps SDK exceptions (OpenAI's ClientResultException, Anthropic's, HttpClient's) to failure kinds.</summary>
 internal static class FailureClassifier
 {
-    public static AttemptFailedException Classify(Exception ex)
+    public static AttemptFailedException Classify(Exception ex, DateTimeOffset now)
     {
         switch (ex)
         {
@@ -33,9 +35,9 @@ internal static class FailureClassifier
                 // message names the model and the fix once instead of wrapping them as an unknown failure.
                 return new(m.Kind, m.StatusCode, null, m.Detail, ex);
             case ClientResultException cre when cre.Status > 0:
-                return FromStatus(cre.Status, RetryAfter(cre), Message(cre), ex);
+                return FromStatus(cre.Status, RetryAfter(cre, now), Message(cre), ex);
             case ClientResultException cre when cre.InnerException is { } inner:
-                return Classify(inner) is var c && c.Kind != ModelFailureKind.Other ? new(c.Kind, c.Status, c.RetryAfter, c.Detail, ex) : new(ModelFailureKind.Connection, null, null, Message(cre), ex);
+                return Classify(inner, now) is var c && c.Kind != ModelFailureKind.Other ? new(c.Kind, c.Status, c.RetryAfter, c.Detail, ex) : new(ModelFailureKind.Connection, null, null, Message(cre), ex);
             case HttpRequestException hre when hre.StatusCode is { } sc:
                 return FromStatus((int)sc, null, Message(hre), ex);
             case HttpRequestException or IOException or SocketException:
@@ -45,8 +47,11 @@ internal static class FailureClassifier
             case JsonException or FormatException:
                 return new(ModelFailureKind.InvalidResponse, null, null, Message(ex), ex);
         }
+        // Anthropic's SDK reports a readable body of the wrong shape this way (e.g. a proxy's JSON status page).
+        if (ex.GetType().Name.EndsWith("InvalidDataException", StringComparison.Ordinal))
+            return new(ModelFailureKind.InvalidResponse, null, null, Message(ex), ex);
         if (StatusByReflection(ex) is { } status) return FromStatus(status, null, Message(ex), ex);
-        if (ex.InnerException is { } innerEx && Classify(innerEx) is { Kind: not ModelFailureKind.Other } ic)
+        if (ex.InnerException is { } innerEx && Classify(innerEx, now) is { Kind: not ModelFailureKind.Other } ic)
             return new(ic.Kind, ic.Status, ic.RetryAfter, ic.Detail, ex);
         return new(ModelFailureKind.Other, null, null, Message(ex), ex);
     }
@@ -72,13 +77,13 @@ internal static class FailureClassifier
         return null;
     }
 
-    private static TimeSpan? RetryAfter(ClientResultException cre)
+    private static TimeSpan? RetryAfter(ClientResultException cre, DateTimeOffset now)
     {
         var headers = cre.GetRawResponse()?.Headers;
         if (headers is null) return null;
         headers.TryGetValue("retry-after-ms", out var ms);
         headers.TryGetValue("Retry-After", out var ra);
-        return ParseRetryAfter(ms, ra, DateTimeOffset.UtcNow);
+        return ParseRetryAfter(ms, ra, now);
     }
 
     // Anthropic's exceptions carry the status in a StatusCode property; read it without binding to their type tree.

@@ -21,7 +21,7 @@ public enum ModelFailureKind
     /// <summary>HTTP 401 or 403 (bad key): never retried.</summary>
     Unauthorized,
 
-    /// <summary>The provider answered with a body the SDK could not read (malformed JSON).</summary>
+    /// <summary>The provider answered 200 with a body the SDK could not read (cut off, not JSON, not an answer's shape) on every attempt.</summary>
     InvalidResponse,
 
     /// <summary>Anything else (local inference errors and the like).</summary>

@@ -56,7 +56,7 @@ public sealed class ModelHost : IDisposable
         _environment = environment ?? Environment.GetEnvironmentVariable;
         _providerOverride = providerOverride;
         _concurrency = new SemaphoreSlim(options.MaxConcurrency, options.MaxConcurrency);
-        _cache = options.CachePath is { } path ? new ResponseCache(path) : null;
+        _cache = options.CachePath is { } path ? new ResponseCache(path, _clock) : null;
         Usage = new UsageMeter();
         _budget = new BudgetGuard(options, Usage);
         Prices = options.Prices ?? PriceTable.Default;
@@ -162,7 +162,7 @@ public sealed class ModelHost : IDisposable
                 return (new OpenAI.Chat.ChatClient(spec.Model, new ApiKeyCredential(key), openAiOptions).AsIChatClient(), "openai " + (endpoint?.ToString() ?? "default"));
             case ModelProvider.Anthropic:
                 // Its exceptions carry no headers: a handler reads Retry-After for the retry layer.
-                var http = new HttpClient(new RetryAfterCapture()) { Timeout = networkTimeout };
+                var http = new HttpClient(new RetryAfterCapture(_clock)) { Timeout = networkTimeout };
                 var anthropic = endpoint is null
                     ? new AnthropicClient { ApiKey = key, MaxRetries = 0, Timeout = networkTimeout, HttpClient = http }
                     : new AnthropicClient { ApiKey = key, MaxRetries = 0, Timeout = networkTimeout, HttpClient = http, BaseUrl = endpoint.ToString().TrimEnd('/') };

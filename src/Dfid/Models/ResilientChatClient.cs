@@ -117,7 +117,7 @@ internal sealed class ResilientChatClient : DelegatingChatClient
             {
                 if (ex is OperationCanceledException && timeout.IsCancellationRequested)
                     throw new AttemptFailedException(ModelFailureKind.Timeout, null, null, $"no answer within {_timeout.TotalSeconds:0.#} s", ex);
-                var failure = FailureClassifier.Classify(ex);
+                var failure = FailureClassifier.Classify(ex, _clock.GetUtcNow());
                 throw failure.RetryAfter is null && retryAfter.Value is { } ra
                     ? new AttemptFailedException(failure.Kind, failure.Status, ra, failure.Detail, failure.InnerException)
                     : failure;

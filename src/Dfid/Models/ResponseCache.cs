@@ -9,9 +9,11 @@ namespace Dfid.Models;
 internal sealed class ResponseCache
 {
     private readonly string _connectionString;
+    private readonly TimeProvider _clock;
 
-    public ResponseCache(string path)
+    public ResponseCache(string path, TimeProvider clock)
     {
+        _clock = clock;
         Path = System.IO.Path.GetFullPath(path);
         if (System.IO.Path.GetDirectoryName(Path) is { Length: > 0 } dir) Directory.CreateDirectory(dir);
         _connectionString = new SqliteConnectionStringBuilder
@@ -63,7 +65,7 @@ internal sealed class ResponseCache
         cmd.Parameters.AddWithValue("$k", key);
         cmd.Parameters.AddWithValue("$m", model);
         cmd.Parameters.AddWithValue("$r", response);
-        cmd.Parameters.AddWithValue("$t", DateTime.UtcNow.ToString("O", System.Globalization.CultureInfo.InvariantCulture));
+        cmd.Parameters.AddWithValue("$t", _clock.GetUtcNow().ToString("O", System.Globalization.CultureInfo.InvariantCulture));
         cmd.ExecuteNonQuery();
     }
 

@@ -12,9 +12,9 @@ internal sealed class RetryAfterCapture : DelegatingHandler
     // Flow-scoped, not shared state: each attempt installs its own box before calling the SDK.
     private static readonly AsyncLocal<StrongBox<TimeSpan?>?> Current = new();
 
-    public RetryAfterCapture() : base(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) })
-    {
-    }
+    private readonly TimeProvider _clock;
+
+    public RetryAfterCapture(TimeProvider clock) : base(new SocketsHttpHandler { PooledConnectionLifetime = TimeSpan.FromMinutes(5) }) => _clock = clock;
 
     /// <summary>Installs a fresh box for the calling attempt and returns it.</summary>
     public static StrongBox<TimeSpan?> Begin()
@@ -31,7 +31,7 @@ internal sealed class RetryAfterCapture : DelegatingHandler
         {
             var ms = response.Headers.TryGetValues("retry-after-ms", out var m) ? m.FirstOrDefault() : null;
             var ra = response.Headers.TryGetValues("Retry-After", out var r) ? r.FirstOrDefault() : null;
-            box.Value = FailureClassifier.ParseRetryAfter(ms, ra, DateTimeOffset.UtcNow);
+            box.Value = FailureClassifier.ParseRetryAfter(ms, ra, _clock.GetUtcNow());
         }
         return response;
     }

@@ -60,7 +60,7 @@ internal sealed class UsageChatClient(IChatClient inner, ModelSpec spec, ModelPr
             }
             catch (Exception ex) when (ex is not OperationCanceledException and not DfidException)
             {
-                meter.RecordFailure(FailureClassifier.Classify(ex).Kind);
+                meter.RecordFailure(FailureClassifier.Classify(ex, clock.GetUtcNow()).Kind);
                 throw;
             }
             foreach (var u in e.Current.Contents.OfType<UsageContent>())

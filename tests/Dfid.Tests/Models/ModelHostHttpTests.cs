@@ -115,16 +115,49 @@ public sealed class ModelHostHttpTests
         Assert.Equal(2, ModelCall.FromResponse(response)!.Attempts);
     }
 
+    [Theory]
+    [InlineData("openai", "truncated")]
+    [InlineData("openai", "html")]
+    [InlineData("anthropic", "truncated")]
+    [InlineData("anthropic", "html")]
+    [InlineData("anthropic", "shape")]
+    public async Task ModelHost_200BodyThatIsNotAnAnswer_IsRetriedLikeAReset(string provider, string fault)
+    {
+        // A 200 whose body is cut off, or is a proxy's HTML error page, is a transport failure, not the model's answer:
+        // 30% of the calls get one; every call must still end in the real answer, within the session.
+        var body = fault switch
+        {
+            "truncated" => """{"id":"x","choices":[{"message":""",
+            "html" => "<html><body><h1>502 Bad Gateway</h1>nginx</body></html>",
+            _ => """{"status":"ok","detail":"not an answer"}""",
+        };
+        var contentType = fault == "html" ? "text/html" : "application/json";
+        await using var server = LoopbackOpenAiServer.Start(r => r.Index % 10 < 3
+            ? ScriptedReply.Malformed(body) with { ContentType = contentType }
+            : ScriptedReply.Text("answer " + r.Index));
+        using var host = Host(new ModelLayerOptions { RetryBaseDelay = TimeSpan.Zero, MaxRetries = 4 });
+        var client = host.GetClient(provider == "openai" ? Spec(server) : $"anthropic:claude-test@{server.Root}");
+
+        for (var i = 0; i < 20; i++)
+        {
+            var response = await client.GetResponseAsync([new ChatMessage(ChatRole.User, "hello " + i)]);
+            Assert.StartsWith("answer ", response.Text, StringComparison.Ordinal);
+        }
+        Assert.Equal(0, host.Usage.Snapshot().Failures);
+        Assert.True(server.RequestCount > 20, $"{server.RequestCount} requests: the faults were not retried");
+    }
+
     [Fact]
-    public async Task ModelHost_MalformedJson_FailsAsInvalidResponseWithoutRetry()
+    public async Task ModelHost_MalformedJsonEveryTime_FailsAsInvalidResponseAfterTheRetries()
     {
         await using var server = LoopbackOpenAiServer.Start(_ => ScriptedReply.Malformed());
-        using var host = Host(new ModelLayerOptions { RetryBaseDelay = TimeSpan.Zero });
+        using var host = Host(new ModelLayerOptions { RetryBaseDelay = TimeSpan.Zero, MaxRetries = 2 });
 
         var ex = await Assert.ThrowsAsync<ModelCallException>(() => host.GetClient(Spec(server)).GetResponseAsync(Hello));
 
         Assert.Equal(ModelFailureKind.InvalidResponse, ex.Kind);
-        Assert.Equal(1, server.RequestCount);
+        Assert.Equal(3, server.RequestCount);
+        Assert.Equal(3, ex.Attempts);
     }
 
     [Fact]
