@@ -16,6 +16,7 @@ public static class DfidApp
             config.SetApplicationName("dfid");
             if (console is not null) config.ConfigureConsole(console);
             config.PropagateExceptions();
+            config.Settings.StrictParsing = true;
             Configure(config);
         });
         try
@@ -24,7 +25,8 @@ public static class DfidApp
         }
         catch (CommandParseException ex)
         {
-            (console ?? AnsiConsole.Console).MarkupLine($"[red]error:[/] {Markup.Escape(ex.Message)}");
+            // Strict parsing: an unknown option or a stray argument is refused, never silently ignored.
+            (console ?? AnsiConsole.Console).MarkupLine($"[red]error:[/] {Markup.Escape(UnknownOptionHint.Describe(ex.Message, args))}");
             return 2;
         }
         catch (CommandRuntimeException ex)
