@@ -26,19 +26,28 @@ public static class DfidApp
         catch (CommandParseException ex)
         {
             // Strict parsing: an unknown option or a stray argument is refused, never silently ignored.
-            (console ?? AnsiConsole.Console).MarkupLine($"[red]error:[/] {Markup.Escape(UnknownOptionHint.Describe(ex.Message, args))}");
+            (console ?? Errors()).MarkupLine($"[red]error:[/] {Markup.Escape(UnknownOptionHint.Describe(ex.Message, args))}");
             return 2;
         }
         catch (CommandRuntimeException ex)
         {
-            (console ?? AnsiConsole.Console).MarkupLine($"[red]error:[/] {Markup.Escape(ex.Message)}");
+            (console ?? Errors()).MarkupLine($"[red]error:[/] {Markup.Escape(ex.Message)}");
             return 2;
         }
         catch (DfidException ex)
         {
-            (console ?? AnsiConsole.Console).MarkupLine($"[red]error:[/] {Markup.Escape(ex.Message)}");
+            (console ?? Errors()).MarkupLine($"[red]error:[/] {Markup.Escape(ex.Message)}");
             return ex.ExitCode;
         }
+    }
+
+    // Errors go to stderr, so stdout holds only results (a script piping `--json` never reads an error as data).
+    // Redirected (a log, a test), a message stays on one line: no wrapping at an assumed 80 columns.
+    private static IAnsiConsole Errors()
+    {
+        var console = AnsiConsole.Create(new AnsiConsoleSettings { Out = new AnsiConsoleOutput(Console.Error) });
+        if (Console.IsErrorRedirected) console.Profile.Width = 4096;
+        return console;
     }
 
     // Each noun registers its verbs here; keep one line per branch so parallel work merges cleanly.
