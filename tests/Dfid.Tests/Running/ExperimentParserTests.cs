@@ -97,4 +97,34 @@ public class ExperimentParserTests
         Assert.Null(e.Probes.Positions);
         Assert.Null(e.Sample);
     }
+
+    [Theory]
+    [InlineData("domain: negotiation", "negotiation", "negotiator", "counterpart", "agree to the deal")]
+    [InlineData("domain: purchase", "sales", "salesperson", "customer", "buy")]
+    [InlineData("domain: { preset: fundraising, decision: giving blood }", "fundraising+custom", "persuader", "persuadee", "donate")]
+    [InlineData("domain: { agent: an estate agent, user_role: tenant, commit_verb: sign the lease }", "custom", "estate agent", "tenant", "sign the lease")]
+    public void Parse_Domain_PresetOrWordsOverAPreset(string line, string name, string agentRole, string userRole, string commitVerb)
+    {
+        var dir = Folder();
+        var e = ExperimentParser.Parse(Valid + "\n" + line + "\n", Path.Combine(dir, "exp.yaml"));
+        Assert.Equal((name, agentRole, userRole, commitVerb), (e.Domain!.Name, e.Domain.AgentRole, e.Domain.UserRole, e.Domain.CommitVerb));
+    }
+
+    [Fact]
+    public void Parse_NoDomain_LeftToTheCorpus()
+    {
+        var e = ExperimentParser.Parse(Valid, Path.Combine(Folder(), "exp.yaml"));
+        Assert.Null(e.Domain);
+        Assert.Equal(Domain.PersuasionForGood, Domain.ForDataset("PersuasionForGood"));
+        Assert.Equal(Domain.Sales, Domain.ForDataset("salestalk-ja"));
+    }
+
+    [Theory]
+    [InlineData("domain: retail", "exp.yaml:19: domain: unknown preset 'retail'")]
+    [InlineData("domain: { agent: x, buyer: y }", "exp.yaml:19: domain.buyer: unknown key")]
+    public void Parse_BadDomain_NamesLineAndKey(string line, string expectedStart)
+    {
+        var ex = Assert.Throws<DfidException>(() => ExperimentParser.Parse(Valid + "\n" + line + "\n", Path.Combine(Folder(), "exp.yaml")));
+        Assert.StartsWith(expectedStart, ex.Message, StringComparison.Ordinal);
+    }
 }
