@@ -132,6 +132,26 @@ public sealed class BatchRequestEquivalenceTests
     }
 
     [Fact]
+    public async Task OnlineCallMirror_ConcurrentPrepares_EachGetsItsOwnBodyWithoutNetwork()
+    {
+        // Port 9 (discard) on loopback: nothing listens; preparing never sends anything.
+        var spec = ModelSpec.Parse("openai:m@http://127.0.0.1:9/v1");
+        using var mirror = new OnlineCallMirror(spec, spec.Endpoint);
+        var format = new JsonAnswerFormat(StrictJsonTests.StateSchema, "decision_state");
+
+        var prepared = await Task.WhenAll(Enumerable.Range(0, 64).Select(i => Task.Run(() =>
+            mirror.PrepareAsync(new BatchRequest($"r{i}", [new(ChatRole.User, $"turn {i}")], null, i % 2 == 0 ? format : null)))));
+
+        for (var i = 0; i < prepared.Length; i++)
+        {
+            var body = JsonElement.Parse(prepared[i].Body.Span);
+            Assert.Equal($"turn {i}", body.GetProperty("messages")[0].GetProperty("content").GetString());
+            Assert.Equal(i % 2 == 0, body.TryGetProperty("response_format", out _));
+        }
+        Assert.Equal(64, prepared.Select(p => p.CacheKey).Distinct().Count());
+    }
+
+    [Fact]
     public void OnlineCallMirror_Compact_RemovesOnlyWhitespaceBetweenTokens()
     {
         var json = "{\n  \"a b\": \"x \\\" \\n y\",\r\n\t\"c\": [ 1, 2 ]\n}"u8;

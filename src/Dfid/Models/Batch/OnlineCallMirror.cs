@@ -20,14 +20,15 @@ namespace Dfid.Models.Batch;
 /// </remarks>
 internal sealed class OnlineCallMirror : IDisposable
 {
-    // A placeholder answer lets the online code finish its provider call; the capture then stops it before it looks at
-    // the answer (a JSON call would validate it and ask for a repair).
+    // A placeholder answer lets the online code finish its call; only its first request is the one a batch sends (a JSON
+    // call may ask again for a repair: answered at once, never recorded). "{}" rather than "" so that checking it costs no
+    // exception.
     private static readonly byte[] OpenAiPlaceholder = """
-        {"id":"dfid-mirror","object":"chat.completion","created":0,"model":"dfid-mirror","choices":[{"index":0,"message":{"role":"assistant","content":""},"finish_reason":"stop"}]}
+        {"id":"dfid-mirror","object":"chat.completion","created":0,"model":"dfid-mirror","choices":[{"index":0,"message":{"role":"assistant","content":"{}"},"finish_reason":"stop"}]}
         """u8.ToArray();
 
     private static readonly byte[] AnthropicPlaceholder = """
-        {"id":"dfid-mirror","type":"message","role":"assistant","model":"dfid-mirror","content":[{"type":"text","text":""}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":0,"output_tokens":0}}
+        {"id":"dfid-mirror","type":"message","role":"assistant","model":"dfid-mirror","content":[{"type":"text","text":"{}"}],"stop_reason":"end_turn","stop_sequence":null,"usage":{"input_tokens":0,"output_tokens":0}}
         """u8.ToArray();
 
     private readonly AsyncLocal<Exchange?> _current = new();
@@ -61,8 +62,8 @@ internal sealed class OnlineCallMirror : IDisposable
                 throw new ArgumentException($"model {spec.Id}: only openai: and anthropic: specs have a wire format to mirror.", nameof(spec));
         }
         // The layers of ModelHost that shape a request, in its order: the spec (outermost, answering GetService like its
-        // usage layer), the spec's options, then where its cache layer sits, our capture; below it, as below the retry
-        // layer online, the request without dfid bookkeeping goes to the provider adapter.
+        // usage layer), the spec's options, then where its cache layer sits, our capture of the first request; below it,
+        // as below the retry layer online, the request without dfid bookkeeping goes to the provider adapter.
         _online = _provider.AsBuilder()
             .Use(inner => new SpecLayer(inner, spec))
             .ConfigureOptions(o => ModelHost.ApplySpec(spec, o))
@@ -90,15 +91,13 @@ internal sealed class OnlineCallMirror : IDisposable
                 await _online.GetJsonAnswerAsync(request.Messages, format, request.Options, cancellationToken);
             else
                 await _online.GetResponseAsync(request.Messages, request.Options, cancellationToken);
-            throw new InvalidOperationException("the online call finished without reaching the provider; the mirror's layers no longer match ModelHost's.");
-        }
-        catch (Captured)
-        {
         }
         finally
         {
             _current.Value = null;
         }
+        if (exchange.RequestBody is null)
+            throw new InvalidOperationException("the online call finished without reaching the provider; the mirror's layers no longer match ModelHost's.");
         var mode = request.Format is null ? (JsonMode?)null : exchange.HadResponseFormat ? JsonMode.Schema : JsonMode.Prompt;
         return new PreparedBatchRequest(request.CustomId, exchange.CacheKey!, Compact(exchange.RequestBody!), mode);
     }
@@ -153,11 +152,6 @@ internal sealed class OnlineCallMirror : IDisposable
         public bool HadResponseFormat { get; set; }
     }
 
-    /// <summary>Thrown by the capture once the provider has been called, so the online code goes no further.</summary>
-    private sealed class Captured : Exception
-    {
-    }
-
     private sealed class SpecLayer(IChatClient inner, ModelSpec spec) : DelegatingChatClient(inner)
     {
         public override object? GetService(Type serviceType, object? serviceKey = null) =>
@@ -169,11 +163,11 @@ internal sealed class OnlineCallMirror : IDisposable
         public override async Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
         {
             var exchange = mirror._current.Value ?? throw new InvalidOperationException("no mirrored call in progress");
+            if (exchange.RequestBody is not null) return new ChatResponse(new ChatMessage(ChatRole.Assistant, "{}"));
             var list = messages as IReadOnlyList<ChatMessage> ?? [.. messages];
             exchange.CacheKey = ResponseCacheChatClient.Key(mirror.Spec, mirror.EndpointIdentity, list, options);
             exchange.HadResponseFormat = options?.ResponseFormat is ChatResponseFormatJson;
-            await base.GetResponseAsync(list, ResponseCacheChatClient.WithoutDfidProperties(options), cancellationToken);
-            throw new Captured();
+            return await base.GetResponseAsync(list, ResponseCacheChatClient.WithoutDfidProperties(options), cancellationToken);
         }
     }
 
