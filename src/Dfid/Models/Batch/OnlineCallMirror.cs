@@ -15,8 +15,8 @@ namespace Dfid.Models.Batch;
 /// (the strict-JSON entry point <see cref="ChatClientJsonExtensions.GetJsonAnswerAsync"/> choosing schema or prompt mode,
 /// the spec's options filled in as <see cref="ModelHost"/> does, the <c>dfid.*</c> bookkeeping stripped, the provider SDK's
 /// <see cref="IChatClient"/> adapter serialising the body), and the SDK's HTTP transport is replaced by a handler that
-/// records the body and answers locally. So a batch body cannot drift from the online one when either side changes.
-/// Thread-safe: each call carries its own exchange (an <see cref="AsyncLocal{T}"/>).
+/// records the body and answers locally. Only the order of ModelHost's request-shaping layers is restated (in the
+/// constructor); the tests that compare bodies and cache keys with a real online call hold it to ModelHost's. Thread-safe: each call carries its own exchange (an <see cref="AsyncLocal{T}"/>).
 /// </remarks>
 internal sealed class OnlineCallMirror : IDisposable
 {
