@@ -148,25 +148,46 @@ public sealed class ModelHost : IDisposable
         }
     }
 
+    // The SDK clients are configured here and nowhere else; the batch providers (Models/Batch) build theirs from these too,
+    // so a batch request means what the online call means.
+
+    /// <summary>OpenAI SDK options: the SDK's own retries are off (ours, with Retry-After, jitter and counting, are the only ones).</summary>
+    internal static OpenAIClientOptions OpenAiOptions(Uri? endpoint, TimeSpan networkTimeout)
+    {
+        var options = new OpenAIClientOptions { RetryPolicy = new ClientRetryPolicy(0), NetworkTimeout = networkTimeout };
+        if (endpoint is not null) options.Endpoint = endpoint;
+        return options;
+    }
+
+    /// <summary>The OpenAI chat-completions client of <paramref name="spec"/> as an <see cref="IChatClient"/>.</summary>
+    internal static IChatClient OpenAiChatClient(ModelSpec spec, string key, OpenAIClientOptions options) =>
+        new OpenAI.Chat.ChatClient(spec.Model, new ApiKeyCredential(key), options).AsIChatClient();
+
+    /// <summary>An Anthropic SDK client without its own retries, sending through <paramref name="http"/>.</summary>
+    internal static AnthropicClient CreateAnthropicClient(string key, Uri? endpoint, TimeSpan networkTimeout, HttpClient http) => endpoint is null
+        ? new AnthropicClient { ApiKey = key, MaxRetries = 0, Timeout = networkTimeout, HttpClient = http }
+        : new AnthropicClient { ApiKey = key, MaxRetries = 0, Timeout = networkTimeout, HttpClient = http, BaseUrl = endpoint.ToString().TrimEnd('/') };
+
+    /// <summary>The Anthropic messages client of <paramref name="spec"/> as an <see cref="IChatClient"/> (1,024 max tokens unless the spec says).</summary>
+    internal static IChatClient AnthropicChatClient(ModelSpec spec, AnthropicClient client) => client.AsIChatClient(spec.Model, spec.MaxTokens ?? 1024);
+
+    /// <summary>The identity of what answers a remote spec, part of the response-cache key (so <c>OPENAI_BASE_URL</c> pointing elsewhere misses).</summary>
+    internal static string EndpointIdentity(ModelProvider provider, Uri? endpoint) =>
+        (provider == ModelProvider.Anthropic ? "anthropic " : "openai ") + (endpoint?.ToString() ?? "default");
+
     /// <summary>The provider client and the identity of what answers (resolved endpoint or model file) for the cache key.</summary>
     private (IChatClient Client, string Endpoint) CreateProvider(ModelSpec spec)
     {
         var (key, endpoint) = ModelCredentials.Resolve(spec, _environment);
-        // The SDKs' own retries are off: ours (with Retry-After, jitter and counting) are the only ones.
         var networkTimeout = Options.RequestTimeout + TimeSpan.FromSeconds(30);
         switch (spec.Provider)
         {
             case ModelProvider.OpenAI:
-                var openAiOptions = new OpenAIClientOptions { RetryPolicy = new ClientRetryPolicy(0), NetworkTimeout = networkTimeout };
-                if (endpoint is not null) openAiOptions.Endpoint = endpoint;
-                return (new OpenAI.Chat.ChatClient(spec.Model, new ApiKeyCredential(key), openAiOptions).AsIChatClient(), "openai " + (endpoint?.ToString() ?? "default"));
+                return (OpenAiChatClient(spec, key, OpenAiOptions(endpoint, networkTimeout)), EndpointIdentity(spec.Provider, endpoint));
             case ModelProvider.Anthropic:
                 // Its exceptions carry no headers: a handler reads Retry-After for the retry layer.
                 var http = new HttpClient(new RetryAfterCapture(_clock)) { Timeout = networkTimeout };
-                var anthropic = endpoint is null
-                    ? new AnthropicClient { ApiKey = key, MaxRetries = 0, Timeout = networkTimeout, HttpClient = http }
-                    : new AnthropicClient { ApiKey = key, MaxRetries = 0, Timeout = networkTimeout, HttpClient = http, BaseUrl = endpoint.ToString().TrimEnd('/') };
-                return (anthropic.AsIChatClient(spec.Model, spec.MaxTokens ?? 1024), "anthropic " + (endpoint?.ToString() ?? "default"));
+                return (AnthropicChatClient(spec, CreateAnthropicClient(key, endpoint, networkTimeout, http)), EndpointIdentity(spec.Provider, endpoint));
             default:
                 var path = GgufModels.ResolvePath(spec.Model, _environment);
                 // One loaded model per file and context size, shared by specs that differ only in sampling options.

@@ -11,14 +11,30 @@ public sealed record ModelPrice(
     [property: JsonPropertyName("input_per_million")] decimal InputPerMillion,
     [property: JsonPropertyName("output_per_million")] decimal OutputPerMillion)
 {
+    /// <summary>Price of a million prompt tokens sent through the provider's batch API; null means half of <see cref="InputPerMillion"/>.</summary>
+    [JsonPropertyName("batch_input_per_million")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public decimal? BatchInputPerMillion { get; init; }
+
+    /// <summary>Price of a million completion tokens through the provider's batch API; null means half of <see cref="OutputPerMillion"/>.</summary>
+    [JsonPropertyName("batch_output_per_million")]
+    [JsonIgnore(Condition = JsonIgnoreCondition.WhenWritingNull)]
+    public decimal? BatchOutputPerMillion { get; init; }
+
     /// <summary>Cost of a call with these token counts.</summary>
     public decimal Cost(long promptTokens, long completionTokens) =>
         (promptTokens * InputPerMillion + completionTokens * OutputPerMillion) / 1_000_000m;
+
+    /// <summary>
+    /// The price of an answer obtained through the provider's batch API: the entry's batch prices, or half of the list
+    /// prices where the entry gives none (OpenAI Batch and Anthropic Message Batches both bill half at the time of writing).
+    /// </summary>
+    public ModelPrice ForBatch() => new(BatchInputPerMillion ?? InputPerMillion / 2, BatchOutputPerMillion ?? OutputPerMillion / 2);
 }
 
 /// <summary>
-/// Prices by model, read from JSON <c>{"models": {"gpt-4o-mini": {"input_per_million": 0.15, "output_per_million": 0.6}}}</c>.
-/// Lookup tries the spec id (<c>openai:gpt-4o-mini</c>), then <c>provider:model</c>, then the bare model name;
+/// Prices by model, read from JSON <c>{"models": {"gpt-4o-mini": {"input_per_million": 0.15, "output_per_million": 0.6}}}</c>;
+/// an entry may add <c>batch_input_per_million</c> and <c>batch_output_per_million</c> (otherwise batch answers cost half). Lookup tries the spec id (<c>openai:gpt-4o-mini</c>), then <c>provider:model</c>, then the bare model name;
 /// <c>gguf:</c> models cost 0. A model not found has an unknown cost: never a guess.
 /// </summary>
 /// <remarks>Immutable and thread-safe.</remarks>
@@ -50,6 +66,9 @@ public sealed class PriceTable
             : null;
     }
 
+    /// <summary>The price of <paramref name="spec"/> through the provider's batch API (<see cref="ModelPrice.ForBatch"/>), or null when unknown.</summary>
+    public ModelPrice? FindBatch(ModelSpec spec) => Find(spec)?.ForBatch();
+
     /// <summary>This table with <paramref name="overrides"/> replacing or adding entries.</summary>
     public PriceTable With(PriceTable overrides)
     {
@@ -75,7 +94,8 @@ public sealed class PriceTable
         try
         {
             var doc = JsonSerializer.Deserialize<PriceFile>(json) ?? throw new JsonException("empty");
-            var bad = doc.Models.Where(kv => kv.Value is null || kv.Value.InputPerMillion < 0 || kv.Value.OutputPerMillion < 0).Select(kv => kv.Key).ToList();
+            var bad = doc.Models.Where(kv => kv.Value is null || kv.Value.InputPerMillion < 0 || kv.Value.OutputPerMillion < 0
+                || kv.Value.BatchInputPerMillion < 0 || kv.Value.BatchOutputPerMillion < 0).Select(kv => kv.Key).ToList();
             if (bad.Count > 0) throw new DfidException($"price table {source}: missing or negative prices for {string.Join(", ", bad)}.", 2);
             return new PriceTable(doc.Models);
         }
