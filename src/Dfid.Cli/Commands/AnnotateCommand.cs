@@ -21,7 +21,7 @@ internal sealed class AnnotateCommand(IAnsiConsole console) : AsyncCommand<Annot
         public int? Sample { get; init; }
 
         [CommandOption("--seed <S>")]
-        [Description($"Seed of the draw and order (default 16; recorded in the store).")]
+        [Description("Seed of the draw and order (default 16; recorded in the store).")]
         public int? Seed { get; init; }
 
         [CommandOption("--probes <RUN_DIR>")]
