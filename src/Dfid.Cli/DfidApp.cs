@@ -59,5 +59,7 @@ public static class DfidApp
         Commands.RunCommands.Register(config);
         Commands.AnalysisCommands.Register(config);
         Commands.ReportCommands.Register(config);
+        Commands.AnnotateCommands.Register(config);
+        Commands.LabelsCommands.Register(config);
     }
 }

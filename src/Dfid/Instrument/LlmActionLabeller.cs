@@ -16,7 +16,8 @@ public sealed class LlmActionLabeller : IAgentActionLabeller
         "{context}Labelled turn (turn {turn_number}, said by the {agent}):\n<labelled_turn>{labelled_turn}</labelled_turn>\n\n" +
         "Label what the {agent} does in the labelled turn. Answer with the JSON object only.";
 
-    private static readonly (string Name, string Definition, string[] Examples)[] Actions =
+    // Internal: the labelling page shows people the same definitions (Annotation/AnnotationGuide).
+    internal static readonly (string Name, string Definition, string[] Examples)[] Actions =
     [
         ("rapport", "Small talk and relationship building: greetings, thanks, compliments, personal chat, answering the {user}'s personal questions.", ["Hi, how are you today?", "That's very kind of you!"]),
         ("probe", "A neutral question about the {user}: needs, situation, experience, opinion.", ["Have you heard of {offer} before?", "Do you have kids?"]),

@@ -106,6 +106,13 @@ internal sealed class HeadlessChromium : IAsyncDisposable
         return r["result"]?["value"];
     }
 
+    /// <summary>Types one printable key (e.g. <c>"3"</c>, <c>"q"</c>) as a real key press: keyDown with its text, then keyUp.</summary>
+    public async Task PressKeyAsync(string key, CancellationToken ct)
+    {
+        await SendAsync("Input.dispatchKeyEvent", new JsonObject { ["type"] = "keyDown", ["key"] = key, ["text"] = key, ["unmodifiedText"] = key }, ct);
+        await SendAsync("Input.dispatchKeyEvent", new JsonObject { ["type"] = "keyUp", ["key"] = key }, ct);
+    }
+
     /// <summary>PNG screenshot of a page region in CSS pixels (beyond the viewport allowed).</summary>
     public async Task<byte[]> ScreenshotAsync(double x, double y, double width, double height, CancellationToken ct)
     {
