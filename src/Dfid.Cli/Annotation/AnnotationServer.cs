@@ -180,7 +180,7 @@ internal sealed class AnnotationServer : IAsyncDisposable
     {
         var g = _options.Guide;
         return Results.Json(new SetupPayload(_options.Annotator, g.Stages, g.Actions,
-            new WordsPayload(g.Words.Commitment, g.Words.CommitVerb, g.Words.Agent, g.Words.User, g.Words.Offer),
+            new WordsPayload(g.Words.Commitment, g.Words.CommitVerb, g.Words.AgentRole, g.Words.UserRole, g.Words.Offer),
             _options.ExportCommand), Json);
     }
 

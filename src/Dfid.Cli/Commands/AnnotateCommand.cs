@@ -41,7 +41,7 @@ internal sealed class AnnotateCommand(IAnsiConsole console) : AsyncCommand<Annot
         public int? Port { get; init; }
 
         [CommandOption("--domain <NAME>")]
-        [Description("Words of the definitions: donation, purchase or deal (default: donation for persuasionforgood, else purchase).")]
+        [Description("Words of the definitions: sales, fundraising, persuasionforgood or negotiation (also purchase, donation, deal); default: from the corpus dataset.")]
         public string? Domain { get; init; }
 
         [CommandOption("--actions")]
@@ -59,8 +59,8 @@ internal sealed class AnnotateCommand(IAnsiConsole console) : AsyncCommand<Annot
             if (Sample is < 1) return ValidationResult.Error("--sample must be at least 1");
             if (Port is < 0 or > 65535) return ValidationResult.Error("--port must be between 0 and 65535");
             if (Annotator is not null && AnnotatorName.Problem(Annotator) is { } p) return ValidationResult.Error("--annotator: " + p);
-            if (Domain is not null && Domain.Trim().ToLowerInvariant() is not ("donation" or "purchase" or "deal"))
-                return ValidationResult.Error($"--domain '{Domain}' is not known; use donation, purchase or deal");
+            if (Domain is not null && Core.Domain.Preset(Domain) is null)
+                return ValidationResult.Error($"--domain '{Domain}' is not known; use one of {string.Join(", ", Core.Domain.Presets.Keys)}");
             return ValidationResult.Success();
         }
     }
@@ -80,9 +80,7 @@ internal sealed class AnnotateCommand(IAnsiConsole console) : AsyncCommand<Annot
         var store = opened.Store;
         foreach (var n in opened.Notes) Console.Error.WriteLine("note: " + n);
         var conversations = store.ReadConversations();
-        var words = settings.Domain is { } d
-            ? AnnotationGuide.Domain(d)
-            : DecisionWords.ForDataset(conversations.Values.Select(c => c.Source.Dataset).FirstOrDefault());
+        var words = Core.Domain.Preset(settings.Domain) ?? Core.Domain.ForDataset(conversations.Values.Select(c => c.Source.Dataset).FirstOrDefault());
         var taxonomy = settings.Taxonomy is { } t ? StageTaxonomy.Load(t) : StageTaxonomy.Default;
         var guide = AnnotationGuide.Create(taxonomy, words, opened.Plan.Actions);
         var export = $"dfid labels export --store {store.FilePath} --out labels.jsonl";

@@ -16,7 +16,7 @@ public sealed record GuideEntry(string Key, string Name, string Definition, IRea
 /// <param name="Stages">The five stages in order, keys 1–5.</param>
 /// <param name="Actions">The six agent actions, keys q w e r t y; empty without the action task.</param>
 /// <param name="Words">The domain's words (also used to name the two sides).</param>
-public sealed record AnnotationGuide(IReadOnlyList<GuideEntry> Stages, IReadOnlyList<GuideEntry> Actions, DecisionWords Words)
+public sealed record AnnotationGuide(IReadOnlyList<GuideEntry> Stages, IReadOnlyList<GuideEntry> Actions, Domain Words)
 {
     /// <summary>The action keys, in <see cref="AgentAction"/> order.</summary>
     public static IReadOnlyList<string> ActionKeys { get; } = ["q", "w", "e", "r", "t", "y"];
@@ -25,7 +25,7 @@ public sealed record AnnotationGuide(IReadOnlyList<GuideEntry> Stages, IReadOnly
     /// <param name="taxonomy">The taxonomy whose stage definitions are shown.</param>
     /// <param name="words">The domain's words.</param>
     /// <param name="actions">Whether the action task is on.</param>
-    public static AnnotationGuide Create(StageTaxonomy taxonomy, DecisionWords words, bool actions)
+    public static AnnotationGuide Create(StageTaxonomy taxonomy, Domain words, bool actions)
     {
         ArgumentNullException.ThrowIfNull(taxonomy);
         ArgumentNullException.ThrowIfNull(words);
@@ -37,19 +37,5 @@ public sealed record AnnotationGuide(IReadOnlyList<GuideEntry> Stages, IReadOnly
             ? LlmActionLabeller.Actions.Select((a, i) => new GuideEntry(ActionKeys[i], a.Name, words.Apply(a.Definition), [.. a.Examples.Select(words.Apply)])).ToArray()
             : [];
         return new AnnotationGuide(stages, acts, words);
-    }
-
-    /// <summary>The words named by <c>--domain</c>: <c>donation</c>, <c>purchase</c> or <c>deal</c>.</summary>
-    /// <exception cref="DfidException">An unknown name (the message lists the known ones).</exception>
-    public static DecisionWords Domain(string name)
-    {
-        ArgumentNullException.ThrowIfNull(name);
-        return name.Trim().ToLowerInvariant() switch
-        {
-            "donation" => DecisionWords.Donation,
-            "purchase" => DecisionWords.Purchase,
-            "deal" => DecisionWords.Deal,
-            _ => throw new DfidException($"--domain '{name}' is not known; use donation, purchase or deal.", 2),
-        };
     }
 }

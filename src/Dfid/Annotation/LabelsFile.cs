@@ -117,7 +117,7 @@ public static class LabelsFile
             return $"turn {label.TurnIndex} of conversation '{c.Id}' is not a user turn (role {c.Turns[label.TurnIndex].Role.ToString().ToLowerInvariant()}); only user turns carry stage labels";
         if (label.AgentTurnIndex is int a)
         {
-            var expected = Store.RunStore.PreviousAgentTurn(c, label.TurnIndex);
+            var expected = c.LastTurnBefore(label.TurnIndex, Role.Agent);
             if (a != expected)
                 return expected < 0
                     ? $"turn {label.TurnIndex} of conversation '{c.Id}' has no agent turn before it, so agent_turn {a} cannot be labelled"

@@ -106,7 +106,7 @@ public static class TurnSampler
         for (var k = 1; k <= eligible.Count; k++)
         {
             var third = Math.Clamp((int)Math.Ceiling(3.0 * k / eligible.Count - 1e-9), 1, 3);
-            yield return new LabellingTask(0, c.Id, eligible[k - 1], RunStore.PreviousAgentTurn(c, eligible[k - 1]), outcome, third);
+            yield return new LabellingTask(0, c.Id, eligible[k - 1], c.LastTurnBefore(eligible[k - 1], Role.Agent), outcome, third);
         }
     }
 

@@ -15,7 +15,7 @@ public sealed class AnnotationServerTests
         {
             Store = session.Store,
             Annotator = annotator,
-            Guide = AnnotationGuide.Create(StageTaxonomy.Default, DecisionWords.Purchase, session.Plan.Actions),
+            Guide = AnnotationGuide.Create(StageTaxonomy.Default, Domain.Sales, session.Plan.Actions),
             ExportCommand = $"dfid labels export --store {session.Store.FilePath} --out labels.jsonl",
         }, ct);
 
