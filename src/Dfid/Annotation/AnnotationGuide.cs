@@ -7,7 +7,7 @@ namespace Dfid.Annotation;
 /// <param name="Name">Wire name, e.g. <c>considering</c> or <c>push-close</c>.</param>
 /// <param name="Definition">The definition with the domain's words filled in.</param>
 /// <param name="Examples">Short examples with the domain's words filled in.</param>
-public sealed record GuideEntry(string Key, string Name, string Definition, IReadOnlyList<string> Examples);
+internal sealed record GuideEntry(string Key, string Name, string Definition, IReadOnlyList<string> Examples);
 
 /// <summary>
 /// What the labelling page shows beside every turn: the taxonomy's stage definitions and examples and, with the
@@ -16,7 +16,7 @@ public sealed record GuideEntry(string Key, string Name, string Definition, IRea
 /// <param name="Stages">The five stages in order, keys 1–5.</param>
 /// <param name="Actions">The six agent actions, keys q w e r t y; empty without the action task.</param>
 /// <param name="Words">The domain's words (also used to name the two sides).</param>
-public sealed record AnnotationGuide(IReadOnlyList<GuideEntry> Stages, IReadOnlyList<GuideEntry> Actions, Domain Words)
+internal sealed record AnnotationGuide(IReadOnlyList<GuideEntry> Stages, IReadOnlyList<GuideEntry> Actions, Domain Words)
 {
     /// <summary>The action keys, in <see cref="AgentAction"/> order.</summary>
     public static IReadOnlyList<string> ActionKeys { get; } = ["q", "w", "e", "r", "t", "y"];

@@ -7,7 +7,7 @@ using Dfid.Store;
 namespace Dfid.Annotation;
 
 /// <summary>How to open a labelling session (<c>dfid annotate</c>'s options).</summary>
-public sealed class AnnotationSessionOptions
+internal sealed class AnnotationSessionOptions
 {
     /// <summary>The corpus file to sample turns from (and, on a resume, to check against the stored plan).</summary>
     public string? Corpus { get; init; }
@@ -33,7 +33,7 @@ public sealed class AnnotationSessionOptions
 /// <param name="Plan">The plan every annotator works through.</param>
 /// <param name="Created">Whether the plan was created now (<c>false</c>: an existing session resumed).</param>
 /// <param name="Notes">Things the user should know (a sample larger than the eligible turns, ...).</param>
-public sealed record OpenedAnnotationSession(AnnotationStore Store, LabellingPlan Plan, bool Created, IReadOnlyList<string> Notes) : IDisposable
+internal sealed record OpenedAnnotationSession(AnnotationStore Store, LabellingPlan Plan, bool Created, IReadOnlyList<string> Notes) : IDisposable
 {
     /// <summary>Closes the store.</summary>
     public void Dispose() => Store.Dispose();
@@ -41,7 +41,7 @@ public sealed record OpenedAnnotationSession(AnnotationStore Store, LabellingPla
 
 /// <summary>Creates or resumes the labelling session of a store: the first call fixes the tasks, every later call
 /// (any annotator) gets the same ones.</summary>
-public static class AnnotationSession
+internal static class AnnotationSession
 {
     /// <summary><c>annotations/NAME/labels.sqlite</c>: NAME is the corpus file's name, or the run folder's name + <c>-probes</c>.</summary>
     public static string DefaultStorePath(string? corpus, string? probesRunDir)

@@ -7,7 +7,7 @@ using Microsoft.Data.Sqlite;
 namespace Dfid.Annotation;
 
 /// <summary>What an annotator did: label a task, skip it, or undo the last label or skip.</summary>
-public enum AnnotationEventKind
+internal enum AnnotationEventKind
 {
     /// <summary>A stage (and action) for a task.</summary>
     Label,
@@ -26,7 +26,7 @@ public enum AnnotationEventKind
 /// <param name="Action">The action of a label, when the action task is on.</param>
 /// <param name="Undoes">For an undo, the id of the event it withdrew.</param>
 /// <param name="Time">When (UTC).</param>
-public sealed record AnnotationEvent(long Id, string Annotator, AnnotationEventKind Kind, int? TaskNumber, Stage? Stage,
+internal sealed record AnnotationEvent(long Id, string Annotator, AnnotationEventKind Kind, int? TaskNumber, Stage? Stage,
     AgentAction? Action, long? Undoes, DateTimeOffset Time);
 
 /// <summary>Where an annotator stands.</summary>
@@ -36,7 +36,7 @@ public sealed record AnnotationEvent(long Id, string Annotator, AnnotationEventK
 /// <param name="Skipped">Tasks with a (not undone) skip.</param>
 /// <param name="Next">The task to show now; <c>null</c> when every task is labelled or skipped.</param>
 /// <param name="Last">The label or skip an undo would withdraw; <c>null</c> when there is none.</param>
-public sealed record AnnotatorProgress(string Annotator, int Total, int Labelled, int Skipped, LabellingTask? Next, AnnotationEvent? Last)
+internal sealed record AnnotatorProgress(string Annotator, int Total, int Labelled, int Skipped, LabellingTask? Next, AnnotationEvent? Last)
 {
     /// <summary>Tasks labelled or skipped.</summary>
     public int Done => Labelled + Skipped;
@@ -51,7 +51,7 @@ public sealed record AnnotatorProgress(string Annotator, int Total, int Labelled
 /// reopening the store resumes each annotator at the first task they have neither labelled nor skipped. Several
 /// processes (one per annotator) may share the file. Thread-safe: one connection, calls serialised.
 /// </remarks>
-public sealed class AnnotationStore : IDisposable
+internal sealed class AnnotationStore : IDisposable
 {
     /// <summary>The store's format tag.</summary>
     public const string Format = "dfid.annotations/1";

@@ -6,7 +6,7 @@ namespace Dfid.Annotation;
 /// <param name="Index">Index of the turn in the conversation.</param>
 /// <param name="Role">Who spoke it.</param>
 /// <param name="Text">What was said.</param>
-public sealed record ContextTurn(int Index, Role Role, string Text);
+internal sealed record ContextTurn(int Index, Role Role, string Text);
 
 /// <summary>
 /// What an annotator sees of one task: the turns before the labelled user turn and the turn itself, and nothing
@@ -18,7 +18,7 @@ public sealed record ContextTurn(int Index, Role Role, string Text);
 /// <param name="Context">Every earlier turn, in order.</param>
 /// <param name="Text">The labelled user turn.</param>
 /// <param name="AgentTurnIndex">Index of the agent turn right before (one of <paramref name="Context"/>), the turn the action task labels.</param>
-public sealed record BlindTurn(int Number, int TurnIndex, IReadOnlyList<ContextTurn> Context, string Text, int AgentTurnIndex)
+internal sealed record BlindTurn(int Number, int TurnIndex, IReadOnlyList<ContextTurn> Context, string Text, int AgentTurnIndex)
 {
     /// <summary>The view of <paramref name="task"/> in <paramref name="conversation"/>.</summary>
     /// <exception cref="ArgumentException">The task does not belong to the conversation or its turn is not a user turn.</exception>

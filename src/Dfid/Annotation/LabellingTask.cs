@@ -7,14 +7,14 @@ namespace Dfid.Annotation;
 /// <param name="AgentTurnIndex">Index of the agent turn right before it (the turn the optional action task labels).</param>
 /// <param name="Outcome">The outcome stratum: <c>converted</c>, <c>not-converted</c> or <c>unknown</c> (never shown to annotators).</param>
 /// <param name="Third">Relative position stratum 1–3: the turn's ordinal k among the conversation's n eligible user turns, <c>ceil(3k/n)</c>.</param>
-public sealed record LabellingTask(int Number, string ConversationId, int TurnIndex, int AgentTurnIndex, string Outcome, int Third);
+internal sealed record LabellingTask(int Number, string ConversationId, int TurnIndex, int AgentTurnIndex, string Outcome, int Third);
 
 /// <summary>One stratum of a labelling sample: outcome × relative position.</summary>
 /// <param name="Outcome"><c>not-converted</c>, <c>converted</c> or <c>unknown</c>.</param>
 /// <param name="Third">Relative position stratum 1–3.</param>
 /// <param name="Eligible">Eligible user turns in the stratum (the population).</param>
 /// <param name="Drawn">Turns drawn from it.</param>
-public sealed record TurnStratum(string Outcome, int Third, int Eligible, int Drawn);
+internal sealed record TurnStratum(string Outcome, int Third, int Eligible, int Drawn);
 
 /// <summary>
 /// The fixed task list of a labelling session and how it was drawn: stored once in the annotation store, so a
@@ -28,7 +28,7 @@ public sealed record TurnStratum(string Outcome, int Third, int Eligible, int Dr
 /// <param name="Actions">Whether annotators also label the agent action of the agent turn right before each user turn.</param>
 /// <param name="Tasks">The turns to label, in order.</param>
 /// <param name="Strata">Population and drawn count of every stratum (so weights can be computed if the allocation is not exactly proportional).</param>
-public sealed record LabellingPlan(
+internal sealed record LabellingPlan(
     string Selection,
     int? SampleSize,
     int Seed,

@@ -7,7 +7,7 @@ namespace Dfid.Annotation;
 /// <summary>A drawn set of user turns with the strata it was drawn from.</summary>
 /// <param name="Tasks">The turns, numbered in labelling order.</param>
 /// <param name="Strata">Every stratum (also the empty ones), in the fixed stratum order.</param>
-public sealed record TurnSample(IReadOnlyList<LabellingTask> Tasks, IReadOnlyList<TurnStratum> Strata);
+internal sealed record TurnSample(IReadOnlyList<LabellingTask> Tasks, IReadOnlyList<TurnStratum> Strata);
 
 /// <summary>
 /// Chooses the user turns people label: a random sample stratified by outcome and relative position (for the
@@ -24,7 +24,7 @@ public sealed record TurnSample(IReadOnlyList<LabellingTask> Tasks, IReadOnlyLis
 /// <para>Order: conversations in a seeded random order, and a conversation's turns together and in increasing turn
 /// order, so an annotator never sees a later turn of a conversation before labelling an earlier one.</para>
 /// </remarks>
-public static class TurnSampler
+internal static class TurnSampler
 {
     /// <summary>The seed used when none is given (recorded in the plan).</summary>
     public const int DefaultSeed = 16;

@@ -10,7 +10,7 @@ namespace Dfid.Corpus;
 /// <param name="DroppedTurns">Turns cut after the decision event (<see cref="CorpusMeta.DroppedTurns"/>).</param>
 /// <param name="Turns">Number of turns.</param>
 /// <param name="UserTurns">Number of user turns.</param>
-public readonly record struct ConversationFacts(
+internal readonly record struct ConversationFacts(
     string Id,
     bool? Converted,
     bool Verified,
@@ -36,7 +36,7 @@ public readonly record struct ConversationFacts(
 /// <param name="Facts">The conversation's facts, or <c>null</c> when the line has problems.</param>
 /// <param name="Problems">Everything wrong with this line (empty when <paramref name="Facts"/> is set); the same
 /// problems <see cref="CorpusFile.ReadLines(string)"/> reports for the line.</param>
-public readonly record struct CorpusLineFacts(int Line, ConversationFacts? Facts, IReadOnlyList<CorpusProblem> Problems)
+internal readonly record struct CorpusLineFacts(int Line, ConversationFacts? Facts, IReadOnlyList<CorpusProblem> Problems)
 {
     /// <summary>Whether the line holds a valid conversation.</summary>
     public bool IsValid => Facts is not null;

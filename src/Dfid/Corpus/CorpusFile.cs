@@ -59,7 +59,7 @@ public static class CorpusFile
     /// <returns>One <see cref="CorpusLineFacts"/> per non-blank line, in file order, with exactly the problems
     /// <see cref="ReadLines(string)"/> reports for it.</returns>
     /// <exception cref="DfidException">The file does not exist or cannot be opened.</exception>
-    public static IEnumerable<CorpusLineFacts> ReadFacts(string path)
+    internal static IEnumerable<CorpusLineFacts> ReadFacts(string path)
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         if (!File.Exists(path)) Open(path).Dispose(); // throws the user-facing "not found" now, not at the first MoveNext
@@ -74,7 +74,7 @@ public static class CorpusFile
     /// <summary>Streams a corpus's facts from any stream (see <see cref="ReadFacts(string)"/>); <paramref name="name"/> is used in problems.</summary>
     /// <param name="stream">UTF-8 JSON Lines; disposed when the enumeration ends.</param>
     /// <param name="name">The name printed in <c>NAME:LINE: reason</c>.</param>
-    public static IEnumerable<CorpusLineFacts> ReadFacts(Stream stream, string name)
+    internal static IEnumerable<CorpusLineFacts> ReadFacts(Stream stream, string name)
     {
         ArgumentNullException.ThrowIfNull(stream);
         ArgumentNullException.ThrowIfNull(name);

@@ -4,7 +4,7 @@ using System.Text.Json;
 namespace Dfid.Corpus;
 
 /// <summary>The <c>meta</c> keys the importers write and the statistics read.</summary>
-public static class CorpusMeta
+internal static class CorpusMeta
 {
     /// <summary><c>meta.dropped_turns</c>: turns cut after the decision event (number).</summary>
     public const string DroppedTurnsKey = "dropped_turns";

@@ -2,7 +2,7 @@ namespace Dfid.Corpus;
 
 /// <summary>The rules every conversation of a <c>dfid.corpus/1</c> file obeys beyond its JSON shape.</summary>
 /// <remarks>Used by the reader (<c>validate</c>, <c>stats</c>) and by every importer, so both report the same problems.</remarks>
-public static class CorpusRules
+internal static class CorpusRules
 {
     /// <summary>Checks one conversation; returns the reasons it breaks the format (empty when it is valid).</summary>
     /// <param name="conversation">The conversation to check.</param>

@@ -87,7 +87,7 @@ public sealed record CorpusStats(
 
 /// <summary>Accumulates <see cref="CorpusStats"/> one conversation at a time (memory: two ints per conversation).</summary>
 /// <remarks>Not thread-safe: one accumulator per reader.</remarks>
-public sealed class CorpusStatsAccumulator
+internal sealed class CorpusStatsAccumulator
 {
     private readonly List<int> _turns = [];
     private readonly List<int> _userTurns = [];
@@ -145,7 +145,7 @@ public static class CorpusStatistics
     }
 
     /// <summary>Whether a conversation, known by its facts, belongs to a subset.</summary>
-    public static bool Matches(in ConversationFacts facts, CorpusSubset subset) => Matches(facts.Converted, facts.Verified, subset);
+    internal static bool Matches(in ConversationFacts facts, CorpusSubset subset) => Matches(facts.Converted, facts.Verified, subset);
 
     private static bool Matches(bool? converted, bool verified, CorpusSubset subset) => subset switch
     {

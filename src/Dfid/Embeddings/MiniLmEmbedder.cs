@@ -82,7 +82,7 @@ public sealed class MiniLmEmbedder : ITextEmbedder, IDisposable
     public MiniLmPrecision Precision { get; }
 
     /// <summary>The tokenizer the model reads with.</summary>
-    public WordPieceTokenizer Tokenizer => _tokenizer;
+    internal WordPieceTokenizer Tokenizer => _tokenizer;
 
     /// <inheritdoc/>
     public float[][] Embed(IReadOnlyList<string> texts, CancellationToken cancellationToken = default)

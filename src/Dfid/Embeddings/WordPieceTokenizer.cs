@@ -13,7 +13,7 @@ namespace Dfid.Embeddings;
 /// package's own tokenizer pads nothing per text, never truncates, and treats sub-words as regular expressions.
 /// Thread-safe after construction.
 /// </remarks>
-public sealed class WordPieceTokenizer
+internal sealed class WordPieceTokenizer
 {
     private const int MaxCharsPerWord = 100;
     private readonly Dictionary<string, int> _vocabulary;

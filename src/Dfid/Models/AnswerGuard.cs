@@ -7,7 +7,7 @@ namespace Dfid.Models;
 /// <see cref="AnswerStatus.ModelError"/>, the model and the attempts it took. Cancellation and the run's stop signal
 /// (<see cref="BudgetExhaustedException"/>) are not failures of the step and pass through.
 /// </summary>
-public static class AnswerGuard
+internal static class AnswerGuard
 {
     /// <summary>Runs <paramref name="step"/>; an exception other than cancellation or a stop becomes a recorded model error.</summary>
     /// <typeparam name="T">The step's value.</typeparam>

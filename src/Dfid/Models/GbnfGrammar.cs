@@ -10,7 +10,7 @@ namespace Dfid.Models;
 /// (small ranges narrowed), boolean, null, array (items), type lists, anyOf/oneOf. Anything else becomes a general JSON
 /// value; the answer is validated against the schema afterwards all the same.
 /// </summary>
-public static class GbnfGrammar
+internal static class GbnfGrammar
 {
     /// <summary>The grammar for <paramref name="schema"/>; its start rule is <c>root</c>.</summary>
     public static string FromSchema(JsonElement schema)

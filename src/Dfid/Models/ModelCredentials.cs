@@ -8,7 +8,7 @@ namespace Dfid.Models;
 /// the endpoint is a loopback address and the default variable is unset, a placeholder key is sent instead; a variable
 /// named explicitly with <c>api_key_env</c> must always be set.
 /// </remarks>
-public static class ModelCredentials
+internal static class ModelCredentials
 {
     /// <summary>The key sent to a loopback endpoint when no key variable is set.</summary>
     public const string LocalPlaceholderKey = "dfid-local-no-key";

@@ -8,7 +8,7 @@ using Dfid.Simulation;
 namespace Dfid.Running;
 
 /// <summary>Prepares <c>dfid demo</c>: finds (or downloads) PersuasionForGood, imports it once, writes the default experiment.</summary>
-public static partial class DemoSetup
+internal static partial class DemoSetup
 {
     /// <summary>The dataset folder name.</summary>
     public const string Dataset = "persuasionforgood";

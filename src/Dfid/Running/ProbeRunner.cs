@@ -10,7 +10,7 @@ namespace Dfid.Running;
 /// <param name="Name">Condition name.</param>
 /// <param name="Simulator">The simulator.</param>
 /// <param name="Instrument">The instrument.</param>
-public sealed record RunCondition(string Name, IUserSimulator Simulator, IInstrument Instrument);
+internal sealed record RunCondition(string Name, IUserSimulator Simulator, IInstrument Instrument);
 
 /// <summary>Everything a probe run needs, already built.</summary>
 /// <param name="Conversations">The sampled conversations.</param>
@@ -19,7 +19,7 @@ public sealed record RunCondition(string Name, IUserSimulator Simulator, IInstru
 /// <param name="HindsightInstruments">Instruments that also label real turns with the full conversation.</param>
 /// <param name="Actions">The agent-action labeller, or <c>null</c>.</param>
 /// <param name="Concurrency">Probes in flight at once.</param>
-public sealed record ProbeRunPlan(
+internal sealed record ProbeRunPlan(
     IReadOnlyList<Conversation> Conversations,
     IReadOnlyList<Probe> Probes,
     IReadOnlyList<RunCondition> Conditions,
@@ -39,7 +39,7 @@ public sealed record ProbeRunPlan(
 /// dependencies allow (a simulated turn before its labels). Cancellation and budget stops end the session cleanly:
 /// answers in flight are discarded, everything stored stays.
 /// </remarks>
-public sealed class ProbeRunner : IRunProgressSource
+internal sealed class ProbeRunner : IRunProgressSource
 {
     private readonly RunStore _store;
     private readonly Func<double?>? _cost;

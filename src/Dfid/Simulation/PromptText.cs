@@ -8,7 +8,7 @@ using Dfid.Corpus;
 namespace Dfid.Simulation;
 
 /// <summary>Renders the parts of a simulator prompt: profile, history, placeholders; loads the embedded prompt texts.</summary>
-public static class PromptText
+internal static class PromptText
 {
     private static readonly Dictionary<string, string> ProfileLabels = new(StringComparer.OrdinalIgnoreCase)
     {

@@ -3,7 +3,7 @@ using System.Text.RegularExpressions;
 namespace Dfid.Simulation;
 
 /// <summary>Turns a model's raw answer into just the user's reply, or says why there is none.</summary>
-public static partial class ReplyCleaner
+internal static partial class ReplyCleaner
 {
     /// <summary>Cleans <paramref name="raw"/>: drops a leading role label ("User:", "Customer:", "You:", ...), stops at a line
     /// where the model starts writing the other party's turn, strips surrounding quotes, and detects empty answers and refusals.</summary>

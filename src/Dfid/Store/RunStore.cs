@@ -275,7 +275,7 @@ public sealed class RunStore : IRunStoreWriter, IProbeTableReader, IDisposable
     }
 
     /// <summary>Keys of finished work (model errors excluded, so they are retried).</summary>
-    public DoneKeys ReadDoneKeys()
+    internal DoneKeys ReadDoneKeys()
     {
         var sims = new HashSet<(string, string, int, int)>();
         var labels = new HashSet<(string, string, int, string)>();
@@ -481,7 +481,7 @@ public sealed class RunStore : IRunStoreWriter, IProbeTableReader, IDisposable
 /// <param name="Labels">(instrument, conversation, turn, source).</param>
 /// <param name="Actions">(labeller, conversation, agent turn).</param>
 /// <param name="SuccessfulSimulations">The simulated turns whose status is Ok (they need a label).</param>
-public sealed record DoneKeys(
+internal sealed record DoneKeys(
     IReadOnlySet<(string, string, int, int)> SimulatedTurns,
     IReadOnlySet<(string, string, int, string)> Labels,
     IReadOnlySet<(string, string, int)> Actions,
