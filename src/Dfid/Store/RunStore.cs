@@ -16,7 +16,7 @@ namespace Dfid.Store;
 /// The one exception is <see cref="AnswerStatus.ModelError"/> rows: they are kept as data but retried (and replaced) on
 /// the next run, since a dropped connection is not an answer. Thread-safe: one connection, writes serialised.
 /// </remarks>
-public sealed class RunStore : IRunStoreWriter, IProbeTableReader, IDisposable
+public sealed partial class RunStore : IRunStoreWriter, IProbeTableReader, IDisposable
 {
     /// <summary>File name of the store inside a run folder.</summary>
     public const string FileName = "run.sqlite";
