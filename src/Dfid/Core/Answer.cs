@@ -14,6 +14,8 @@ public enum AnswerStatus
     InvalidAnswer,
     /// <summary>The model call failed (timeout, HTTP error, dropped connection); kept as data and retried by the next session.</summary>
     ModelError,
+    /// <summary>The simulated user left instead of replying (the exit channel): a valid, final answer with no text to label.</summary>
+    Exit,
 }
 
 /// <summary>
