@@ -28,7 +28,48 @@ public sealed record Experiment(
     BudgetSpec Budget,
     int Concurrency,
     CacheSpec Cache,
-    Domain? Domain);
+    Domain? Domain)
+{
+    /// <summary>Agents by name (the other side of a rollout).</summary>
+    public IReadOnlyDictionary<string, AgentSpec> Agents { get; init; } = new Dictionary<string, AgentSpec>();
+
+    /// <summary>How rollouts start, how long they may run and how many per conversation.</summary>
+    /// <value>The default is <see cref="RolloutOptions.Default"/>.</value>
+    public RolloutOptions Rollouts { get; init; } = RolloutOptions.Default;
+
+    /// <summary>Where simulators are offered the exit channel (the documented way to leave instead of replying).</summary>
+    /// <value>The default is <see cref="ExitChannel.Auto"/>: at exit probes and in rollouts, not at depth probes (the study's prompts).</value>
+    public ExitChannel ExitChannel { get; init; } = ExitChannel.Auto;
+}
+
+/// <summary>Where the exit channel is offered to the simulators.</summary>
+public enum ExitChannel
+{
+    /// <summary>At exit probes and in rollouts; depth probes keep the study's prompts, so their numbers stay reproducible.</summary>
+    Auto,
+    /// <summary>Everywhere, depth probes included (a simulated exit at a depth probe counts as resisting).</summary>
+    On,
+    /// <summary>Nowhere (then only the offline simulators can leave).</summary>
+    Off,
+}
+
+/// <summary>Free-running rollouts: where they start, how long they may run, how many per conversation.</summary>
+/// <param name="Start">The probe position whose real prefix a rollout continues (0.3: the history before the 30% probe's user turn).</param>
+/// <param name="MaxUserTurns">The cap on simulated user turns (a rollout reaching it is censored).</param>
+/// <param name="Samples">Rollouts per conversation (sample index 0..K-1, each reproducible).</param>
+public sealed record RolloutOptions(double Start, int MaxUserTurns, int Samples)
+{
+    /// <summary>Start at 30%, at most 20 user turns, one rollout per conversation.</summary>
+    public static RolloutOptions Default { get; } = new(0.3, 20, 1);
+}
+
+/// <summary>An agent as declared in the experiment: the salesperson, persuader or negotiator of a rollout.</summary>
+/// <param name="Name">Its key in <c>agents</c>.</param>
+/// <param name="Kind">Its kind, a name in the agent registry (<c>llm</c>, <c>prompt-file</c>, <c>retrieval</c>, <c>replay</c>).</param>
+/// <param name="Model">Model, for LLM kinds.</param>
+/// <param name="Options">The kind's own settings as written.</param>
+/// <param name="Line">Line of the declaration.</param>
+public sealed record AgentSpec(string Name, string Kind, ModelSettings? Model, ComponentOptions Options, int Line);
 
 /// <summary>Outcome-balanced sampling.</summary>
 /// <param name="PerStratum">Conversations per outcome stratum (converted / not converted).</param>
@@ -67,12 +108,28 @@ public sealed record InstrumentSpec(string Name, string Kind, ModelSettings? Mod
 /// <param name="Line">Line of the declaration.</param>
 public sealed record ActionsSpec(string Kind, ModelSettings? Model, int Line);
 
-/// <summary>One condition: a simulator scored by an instrument.</summary>
+/// <summary>One condition: a simulator scored by an instrument, at teacher-forced probes or in rollouts with an agent.</summary>
 /// <param name="Name">Condition name (default: the simulator's name, or <c>simulator/instrument</c> when the simulator appears twice).</param>
 /// <param name="Simulator">Simulator name.</param>
 /// <param name="Instrument">Instrument name.</param>
 /// <param name="Line">Line of the declaration.</param>
-public sealed record ConditionSpec(string Name, string Simulator, string Instrument, int Line);
+public sealed record ConditionSpec(string Name, string Simulator, string Instrument, int Line)
+{
+    /// <summary><see cref="ConditionMode.Probe"/> (teacher-forced) or <see cref="ConditionMode.Rollout"/> (free-running with <see cref="Agent"/>).</summary>
+    public ConditionMode Mode { get; init; } = ConditionMode.Probe;
+
+    /// <summary>The agent of a rollout condition; null for probes.</summary>
+    public string? Agent { get; init; }
+}
+
+/// <summary>How a condition is run.</summary>
+public enum ConditionMode
+{
+    /// <summary>Teacher-forced probes: the simulator writes one user turn after the real history.</summary>
+    Probe,
+    /// <summary>Free-running: from a real prefix, the simulator and an agent alternate until an exit, a decision or the cap.</summary>
+    Rollout,
+}
 
 /// <summary>Budget caps; the run stops cleanly before exceeding them.</summary>
 /// <param name="MaxCostUsd">Cost cap in US dollars.</param>

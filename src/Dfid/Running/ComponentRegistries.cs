@@ -1,3 +1,4 @@
+using Dfid.Agents;
 using Dfid.Components;
 using Dfid.Instrument;
 using Dfid.Simulation;
@@ -9,12 +10,14 @@ namespace Dfid.Running;
 /// <param name="Simulators">Simulator kinds.</param>
 /// <param name="Instruments">Instrument kinds.</param>
 /// <param name="Actions">Action-labeller kinds.</param>
+/// <param name="Agents">Agent kinds (the other side of a rollout).</param>
 public sealed record ComponentRegistries(
     ComponentRegistry<SimulatorSpec, IUserSimulator> Simulators,
     ComponentRegistry<InstrumentSpec, IInstrument> Instruments,
-    ComponentRegistry<ActionsSpec, IAgentActionLabeller> Actions)
+    ComponentRegistry<ActionsSpec, IAgentActionLabeller> Actions,
+    ComponentRegistry<AgentSpec, IAgent> Agents)
 {
     /// <summary>The built-in kinds.</summary>
     public static ComponentRegistries Default { get; } =
-        new(SimulatorKinds.CreateDefault(), InstrumentKinds.CreateDefault(), InstrumentKinds.CreateDefaultActions());
+        new(SimulatorKinds.CreateDefault(), InstrumentKinds.CreateDefault(), InstrumentKinds.CreateDefaultActions(), AgentKinds.CreateDefault());
 }

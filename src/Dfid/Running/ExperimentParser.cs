@@ -6,7 +6,8 @@ namespace Dfid.Running;
 /// <summary>Reads experiment YAML files; every error names the file, the line and the key, and what is expected.</summary>
 public static partial class ExperimentParser
 {
-    private static readonly string[] TopKeys = ["corpus", "sample", "probes", "simulators", "instruments", "actions", "conditions", "budget", "concurrency", "cache", "domain"];
+    private static readonly string[] TopKeys =
+        ["corpus", "sample", "probes", "simulators", "instruments", "actions", "agents", "conditions", "rollouts", "exit_channel", "budget", "concurrency", "cache", "domain"];
     private static readonly string[] ModelKeys = ["model", "temperature", "top_p", "max_tokens", "seed", "api_key_env"];
 
     /// <summary>Reads and parses <paramref name="path"/>.</summary>
@@ -52,7 +53,7 @@ public static partial class ExperimentParser
         if (r.Get(root, "probes") is { } probesNode)
         {
             var m = r.Map(probesNode, "probes");
-            r.CheckKeys(m, "probes", ["positions", "skip_greeting"]);
+            r.CheckKeys(m, "probes", ["positions", "skip_greeting", "exits"]);
             IReadOnlyList<double>? positions = ProbeOptions.Default.Positions;
             if (r.Get(m, "positions") is { } posNode)
             {
@@ -69,7 +70,7 @@ public static partial class ExperimentParser
                 else throw r.Error(posNode, "probes.positions", "expected a list of positions in (0, 1], e.g. [0.3, 0.6, 0.9], or 'all'");
             }
             var skip = r.Get(m, "skip_greeting") is { } sg ? r.Bool(sg, "probes.skip_greeting") : true;
-            probes = new ProbeOptions(positions, skip);
+            probes = new ProbeOptions(positions, skip) { Exits = r.Get(m, "exits") is { } ex && r.Bool(ex, "probes.exits") };
         }
 
         var simulators = new Dictionary<string, SimulatorSpec>(StringComparer.Ordinal);
@@ -105,22 +106,53 @@ public static partial class ExperimentParser
             actions = new ActionsSpec(kind, model, r.Line(actNode));
         }
 
+        var agents = new Dictionary<string, AgentSpec>(StringComparer.Ordinal);
+        if (r.Get(root, "agents") is { } agentsNode)
+        {
+            foreach (var (keyNode, valueNode) in r.Map(agentsNode, "agents").Children)
+            {
+                var name = ((YamlScalarNode)keyNode).Value ?? "";
+                var key = "agents." + name;
+                var (kind, model, options) = r.Component(r.Map(valueNode, key), key, registries.Agents);
+                agents[name] = new AgentSpec(name, kind, model, options, r.Line(keyNode));
+            }
+        }
+
         var conditions = new List<ConditionSpec>();
         if (r.RequiredNode(root, "conditions", "") is not YamlSequenceNode condSeq || condSeq.Children.Count == 0)
             throw r.Error(r.Get(root, "conditions")!, "conditions", "expected a list of { simulator: NAME, instrument: NAME }");
-        var simUse = condSeq.Children.OfType<YamlMappingNode>().Select(c => r.Get(c, "simulator") is YamlScalarNode s ? s.Value : null).GroupBy(s => s).ToDictionary(g => g.Key ?? "", g => g.Count());
+        // A simulator used by two probe conditions names each after its instrument too; rollout conditions take simulator+agent.
+        var simUse = condSeq.Children.OfType<YamlMappingNode>()
+            .Where(c => r.Get(c, "mode") is not YamlScalarNode { Value: "rollout" })
+            .Select(c => r.Get(c, "simulator") is YamlScalarNode s ? s.Value : null).GroupBy(s => s).ToDictionary(g => g.Key ?? "", g => g.Count());
         for (var i = 0; i < condSeq.Children.Count; i++)
         {
             var key = $"conditions[{i}]";
             var m = r.Map(condSeq.Children[i], key);
-            r.CheckKeys(m, key, ["simulator", "instrument", "name"]);
+            r.CheckKeys(m, key, ["simulator", "instrument", "name", "mode", "agent"]);
             var sim = r.Required(m, "simulator", key);
             var inst = r.Required(m, "instrument", key);
             if (!simulators.ContainsKey(sim)) throw r.Error(r.Get(m, "simulator")!, key + ".simulator", $"unknown simulator '{sim}' (declared: {string.Join(", ", simulators.Keys)})");
             if (!instruments.ContainsKey(inst)) throw r.Error(r.Get(m, "instrument")!, key + ".instrument", $"unknown instrument '{inst}' (declared: {string.Join(", ", instruments.Keys)})");
-            var name = r.Get(m, "name") is { } nn ? r.Scalar(nn, key + ".name") : simUse.GetValueOrDefault(sim) > 1 ? $"{sim}/{inst}" : sim;
+            var mode = r.Get(m, "mode") is { } mn ? r.Scalar(mn, key + ".mode") switch
+            {
+                "probe" => ConditionMode.Probe,
+                "rollout" => ConditionMode.Rollout,
+                var other => throw r.Error(mn, key + ".mode", $"unknown mode '{other}' (expected probe or rollout)"),
+            } : ConditionMode.Probe;
+            string? agent = null;
+            if (r.Get(m, "agent") is { } an)
+            {
+                agent = r.Scalar(an, key + ".agent");
+                if (mode != ConditionMode.Rollout) throw r.Error(an, key + ".agent", "an agent takes part in rollouts only; add mode: rollout");
+                if (!agents.ContainsKey(agent)) throw r.Error(an, key + ".agent", $"unknown agent '{agent}' (declared: {(agents.Count == 0 ? "none; add an agents: section" : string.Join(", ", agents.Keys))})");
+            }
+            else if (mode == ConditionMode.Rollout) throw r.Error(m, key + ".agent", "missing required key (a rollout needs an agent from the agents: section)");
+            var name = r.Get(m, "name") is { } nn ? r.Scalar(nn, key + ".name")
+                : mode == ConditionMode.Rollout ? $"{sim}+{agent}"
+                : simUse.GetValueOrDefault(sim) > 1 ? $"{sim}/{inst}" : sim;
             if (conditions.Any(c => c.Name == name)) throw r.Error(m, key, $"duplicate condition '{name}' (give it a distinct name: ...)");
-            conditions.Add(new ConditionSpec(name, sim, inst, r.Line(m)));
+            conditions.Add(new ConditionSpec(name, sim, inst, r.Line(m)) { Mode = mode, Agent = agent });
         }
 
         var budget = new BudgetSpec(null, null);
@@ -147,7 +179,31 @@ public static partial class ExperimentParser
 
         var domain = r.Get(root, "domain") is { } dNode ? r.ReadDomain(dNode) : null;
 
-        return new Experiment(Path.GetFullPath(sourcePath), text, corpus, sample, probes, simulators, instruments, actions, conditions, budget, concurrency, cache, domain);
+        var rollouts = RolloutOptions.Default;
+        if (r.Get(root, "rollouts") is { } rNode)
+        {
+            var m = r.Map(rNode, "rollouts");
+            r.CheckKeys(m, "rollouts", ["start", "max_user_turns", "samples"]);
+            var start = r.Get(m, "start") is { } sn ? r.Double(sn, "rollouts.start") : rollouts.Start;
+            if (!(start > 0 && start <= 1)) throw r.Error(r.Get(m, "start")!, "rollouts.start", $"{start} is outside (0, 1] (the probe position whose real prefix a rollout continues, e.g. 0.3)");
+            rollouts = new RolloutOptions(start,
+                r.Get(m, "max_user_turns") is { } mu ? r.Int(mu, "rollouts.max_user_turns", 1) : rollouts.MaxUserTurns,
+                r.Get(m, "samples") is { } sa ? r.Int(sa, "rollouts.samples", 1) : rollouts.Samples);
+        }
+        var exitChannel = r.Get(root, "exit_channel") is { } ecNode ? r.Scalar(ecNode, "exit_channel") switch
+        {
+            "auto" => ExitChannel.Auto,
+            "on" => ExitChannel.On,
+            "off" => ExitChannel.Off,
+            var other => throw r.Error(ecNode, "exit_channel", $"'{other}' is not auto, on or off (auto: offered at exit probes and in rollouts, not at depth probes)"),
+        } : ExitChannel.Auto;
+
+        return new Experiment(Path.GetFullPath(sourcePath), text, corpus, sample, probes, simulators, instruments, actions, conditions, budget, concurrency, cache, domain)
+        {
+            Agents = agents,
+            Rollouts = rollouts,
+            ExitChannel = exitChannel,
+        };
     }
 
     private static readonly string[] DomainKeys =

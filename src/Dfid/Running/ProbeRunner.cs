@@ -25,7 +25,21 @@ internal sealed record ProbeRunPlan(
     IReadOnlyList<RunCondition> Conditions,
     IReadOnlyList<IInstrument> HindsightInstruments,
     IAgentActionLabeller? Actions,
-    int Concurrency);
+    int Concurrency)
+{
+    /// <summary>Where the simulators are offered the exit channel.</summary>
+    public ExitChannel ExitChannel { get; init; } = ExitChannel.Auto;
+
+    /// <summary>Whether exits are measured: every simulator also answers, with the exit channel, at the real exit points and the
+    /// ordinary probes (the continuation points beside them).</summary>
+    public bool MeasureExits { get; init; }
+
+    /// <summary>The store key of a simulator's depth-probe turns.</summary>
+    public string DepthKey(string simulator) => SimulatorKey.Of(simulator, ExitChannel == ExitChannel.On);
+
+    /// <summary>The store key of a simulator's exit-channel turns, or null when exits are not measured.</summary>
+    public string? ExitKey(string simulator) => MeasureExits ? SimulatorKey.Of(simulator, ExitChannel != ExitChannel.Off) : null;
+}
 
 /// <summary>
 /// Runs the teacher-forced probes of a plan into a <see cref="RunStore"/>: for each probe, the real turn is labelled
@@ -81,8 +95,16 @@ internal sealed class ProbeRunner : IRunProgressSource
         }
     }
 
-    /// <summary>Runs (or resumes) the plan.</summary>
+    /// <summary>Runs (or resumes) the plan in a session of its own.</summary>
     public async Task<RunOutcome> RunAsync(ProbeRunPlan plan, CancellationToken cancellationToken = default)
+    {
+        using var recorder = new RunRecorder(_store, cancellationToken);
+        await RunAsync(plan, recorder);
+        return Outcome(recorder, Progress);
+    }
+
+    /// <summary>Runs (or resumes) the plan in the session of <paramref name="recorder"/> (shared with other runners of the session).</summary>
+    public async Task RunAsync(ProbeRunPlan plan, RunRecorder recorder)
     {
         ArgumentNullException.ThrowIfNull(plan);
         ArgumentOutOfRangeException.ThrowIfLessThan(plan.Concurrency, 1);
@@ -93,8 +115,6 @@ internal sealed class ProbeRunner : IRunProgressSource
         var work = ProbeWorkPlanner.Plan(plan, _store);
         _conditionDone = new ConcurrentDictionary<string, int>(_conditionNames.Select(n => KeyValuePair.Create(n, work.ConditionsDone.GetValueOrDefault(n))));
         _probesDone = _probesSkipped = plan.Probes.Count - work.Pending.Count;
-
-        using var recorder = new RunRecorder(_store, cancellationToken);
         Volatile.Write(ref _recorder, recorder);
         try
         {
@@ -110,13 +130,21 @@ internal sealed class ProbeRunner : IRunProgressSource
         }
         catch (OperationCanceledException) when (recorder.Token.IsCancellationRequested)
         {
-            // Ctrl-C or a budget stop: reported below.
+            // Ctrl-C or a budget stop: reported by the outcome.
         }
         // The session's clock stops here: a display polling after the run (during the analysis) shows the run's time.
         _finalElapsed = _time.GetElapsedTime(_startTicks);
-        if (recorder.StopReason is { } reason) return new RunOutcome(RunEnd.BudgetReached, reason, Progress);
-        if (recorder.Interrupted) return new RunOutcome(RunEnd.Interrupted, "interrupted", Progress);
-        return new RunOutcome(Progress.ProbesDone == _probesTotal ? RunEnd.Completed : RunEnd.Interrupted, null, Progress);
+    }
+
+    /// <summary>How a session ended: a budget stop, an interruption, or complete when every probe and rollout is done.</summary>
+    public static RunOutcome Outcome(RunRecorder recorder, RunProgress progress)
+    {
+        ArgumentNullException.ThrowIfNull(recorder);
+        ArgumentNullException.ThrowIfNull(progress);
+        if (recorder.StopReason is { } reason) return new RunOutcome(RunEnd.BudgetReached, reason, progress);
+        if (recorder.Interrupted) return new RunOutcome(RunEnd.Interrupted, "interrupted", progress);
+        var complete = progress.ProbesDone == progress.ProbesTotal && progress.RolloutsDone == progress.RolloutsTotal;
+        return new RunOutcome(complete ? RunEnd.Completed : RunEnd.Interrupted, null, progress);
     }
 
     private static async Task RunProbeAsync(ProbeWork w, RunRecorder recorder)
@@ -137,12 +165,13 @@ internal sealed class ProbeRunner : IRunProgressSource
         var text = sim.StoredReply;
         if (text is null)
         {
-            var answer = await recorder.RecordAsync(ct => sim.Simulator.ReplyAsync(new SimulationRequest(conv, turn), ct), null,
-                (s, a) => s.AddSimulatedTurn(sim.Simulator.Name, conv.Id, turn, 0, a));
+            var answer = await recorder.RecordAsync(ct => sim.Simulator.ReplyAsync(new SimulationRequest(conv, turn) { OfferExit = sim.OfferExit }, ct), null,
+                (s, a) => s.AddSimulatedTurn(sim.Key, conv.Id, turn, 0, a));
+            // An exit has no text to label (at a depth probe it counts as resisting); a failure is final or retried next session.
             if (answer is not { IsOk: true }) return;
             text = answer.Value!;
         }
-        await Task.WhenAll(sim.Labels.Select(i => LabelAsync(recorder, i, conv, turn, text, LabelSource.Simulated(sim.Simulator.Name), full: false)));
+        await Task.WhenAll(sim.Labels.Select(i => LabelAsync(recorder, i, conv, turn, text, LabelSource.Simulated(sim.Key), full: false)));
     }
 
     private static Task LabelAsync(RunRecorder recorder, IInstrument instrument, Conversation conv, int turn, string? text, string source, bool full) =>

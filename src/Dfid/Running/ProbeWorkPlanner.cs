@@ -24,9 +24,11 @@ internal sealed record ProbeWork(
 
 /// <summary>A simulator's work at one probe.</summary>
 /// <param name="Simulator">The simulator.</param>
+/// <param name="Key">The store key of its turn (<see cref="SimulatorKey"/>: with or without the exit channel).</param>
+/// <param name="OfferExit">Whether the exit channel is offered.</param>
 /// <param name="StoredReply">The reply an earlier session stored (then only labels are missing), or null.</param>
 /// <param name="Labels">Instruments that still have to label the reply.</param>
-internal sealed record SimulationWork(IUserSimulator Simulator, string? StoredReply, IReadOnlyList<IInstrument> Labels);
+internal sealed record SimulationWork(IUserSimulator Simulator, string Key, bool OfferExit, string? StoredReply, IReadOnlyList<IInstrument> Labels);
 
 /// <summary>The action label missing for the agent turn before a probe.</summary>
 /// <param name="Labeller">The labeller.</param>
@@ -55,21 +57,27 @@ internal static class ProbeWorkPlanner
         foreach (var p in plan.Probes)
         {
             var conv = byId[p.ConversationId];
-            var real = instruments.Where(i => !done.Labels.Contains((i.Name, p.ConversationId, p.TurnIndex, LabelSource.Real))).ToList();
-            var hindsight = plan.HindsightInstruments.Where(i => !done.Labels.Contains((i.Name, p.ConversationId, p.TurnIndex, LabelSource.RealFull))).ToList();
+            var depth = p.Kind == ProbeKind.Depth;
+            var real = depth ? instruments.Where(i => !done.Labels.Contains((i.Name, p.ConversationId, p.TurnIndex, LabelSource.Real))).ToList() : [];
+            var hindsight = depth ? plan.HindsightInstruments.Where(i => !done.Labels.Contains((i.Name, p.ConversationId, p.TurnIndex, LabelSource.RealFull))).ToList() : [];
             var sims = new List<SimulationWork>();
+            var depthDone = new HashSet<string>(StringComparer.Ordinal);
             foreach (var sim in simulators)
             {
-                var key = (sim.Name, p.ConversationId, p.TurnIndex, 0);
-                var stored = done.SimulatedTurns.Contains(key);
-                var ok = done.SuccessfulSimulations.Contains(key);
-                var labels = plan.Conditions.Where(c => c.Simulator.Name == sim.Name).Select(c => c.Instrument).DistinctBy(i => i.Name)
-                    .Where(i => !done.Labels.Contains((i.Name, p.ConversationId, p.TurnIndex, LabelSource.Simulated(sim.Name)))).ToList();
-                if (stored && (!ok || labels.Count == 0)) continue;
-                sims.Add(new SimulationWork(sim, stored ? store.ReadSimulatedTurn(sim.Name, p.ConversationId, p.TurnIndex)?.Value : null, labels));
+                var depthKey = plan.DepthKey(sim.Name);
+                if (depth)
+                {
+                    var labels = plan.Conditions.Where(c => c.Simulator.Name == sim.Name).Select(c => c.Instrument).DistinctBy(i => i.Name)
+                        .Where(i => !done.Labels.Contains((i.Name, p.ConversationId, p.TurnIndex, LabelSource.Simulated(depthKey)))).ToList();
+                    if (Work(sim, depthKey, plan.ExitChannel == ExitChannel.On, labels) is { } w) sims.Add(w);
+                    else depthDone.Add(sim.Name);
+                }
+                // The exit measurement: the same probe (or the real exit point) with the exit channel, unless that is the depth turn.
+                if (plan.ExitKey(sim.Name) is { } exitKey && !(depth && exitKey == depthKey) && Work(sim, exitKey, plan.ExitChannel != ExitChannel.Off, []) is { } e)
+                    sims.Add(e);
             }
             ActionWork? action = null;
-            if (plan.Actions is { } labeller && conv.LastTurnBefore(p.TurnIndex, Role.Agent) is var at and >= 0 && !done.Actions.Contains((labeller.Name, p.ConversationId, at)))
+            if (depth && plan.Actions is { } labeller && conv.LastTurnBefore(p.TurnIndex, Role.Agent) is var at and >= 0 && !done.Actions.Contains((labeller.Name, p.ConversationId, at)))
                 action = new ActionWork(labeller, at);
             var conditionsPending = plan.Conditions
                 .Where(c => real.Contains(c.Instrument) || sims.Any(s => s.Simulator == c.Simulator && (s.StoredReply is null || s.Labels.Contains(c.Instrument))))
@@ -77,6 +85,15 @@ internal static class ProbeWorkPlanner
             foreach (var c in plan.Conditions.Where(c => !conditionsPending.Contains(c.Name))) conditionsDone[c.Name]++;
             if (real.Count > 0 || hindsight.Count > 0 || sims.Count > 0 || action is not null)
                 pending.Add(new ProbeWork(p, conv, real, hindsight, sims, action, conditionsPending));
+
+            // A simulator's turn under a key: nothing when it is stored and needs no more labels (or is a final failure or an exit).
+            SimulationWork? Work(IUserSimulator sim, string key, bool offerExit, List<IInstrument> labels)
+            {
+                var stored = done.SimulatedTurns.Contains((key, p.ConversationId, p.TurnIndex, 0));
+                var ok = done.SuccessfulSimulations.Contains((key, p.ConversationId, p.TurnIndex, 0));
+                if (stored && (!ok || labels.Count == 0)) return null;
+                return new SimulationWork(sim, key, offerExit, stored ? store.ReadSimulatedTurn(key, p.ConversationId, p.TurnIndex)?.Value : null, labels);
+            }
         }
         return new ProbeWorkPlan(pending, conditionsDone);
     }

@@ -1,6 +1,7 @@
 using System.Globalization;
 using System.Security.Cryptography;
 using System.Text.Json;
+using Dfid.Agents;
 using Dfid.Analysis;
 using Dfid.Components;
 using Dfid.Corpus;
@@ -127,7 +128,14 @@ public sealed class RunPipeline
                 "restore it, or start a new run with --out NEW_FOLDER", 2);
         store.AddConversations(sample);
         store.AddProbes(probes);
-        store.AddConditions(experiment.Conditions.Select(c => (c.Name, c.Simulator, c.Instrument)));
+        var probePlanKeys = new ProbeRunPlan([], [], [], [], null, 1) { ExitChannel = experiment.ExitChannel, MeasureExits = experiment.Probes.Exits };
+        store.AddConditions(experiment.Conditions.Select(c => new StoredCondition(c.Name, c.Simulator, c.Instrument)
+        {
+            Mode = c.Mode,
+            Agent = c.Agent,
+            DepthKey = c.Mode == ConditionMode.Probe ? probePlanKeys.DepthKey(c.Simulator) : null,
+            ExitKey = c.Mode == ConditionMode.Probe ? probePlanKeys.ExitKey(c.Simulator) : null,
+        }));
 
         var layer = new ModelLayerOptions
         {
@@ -179,10 +187,21 @@ public sealed class RunPipeline
         store.WriteManifest(manifest);
 
         double? Cost() => host.Usage.Snapshot() is { Calls: > 0 } u ? (double?)u.CostUsd : 0.0;
-        var runner = new ProbeRunner(store, Cost, time);
-        started?.Invoke(runner);
-        var plan = new ProbeRunPlan(sample, probes, built.Conditions, built.Hindsight, built.Actions, concurrency);
-        var outcome = await runner.RunAsync(plan, cancellationToken);
+        using var recorder = new RunRecorder(store, cancellationToken);
+        var probeRunner = new ProbeRunner(store, Cost, time);
+        var rolloutRunner = new RolloutRunner(store, recorder, Cost, time);
+        var session = new SessionProgress(probeRunner, rolloutRunner);
+        started?.Invoke(session);
+        var plan = new ProbeRunPlan(sample, probes, built.Conditions, built.Hindsight, built.Actions, concurrency)
+        {
+            ExitChannel = experiment.ExitChannel,
+            MeasureExits = experiment.Probes.Exits,
+        };
+        await probeRunner.RunAsync(plan, recorder);
+        if (built.Rollouts.Count > 0 && !recorder.Token.IsCancellationRequested)
+            await rolloutRunner.RunAsync(new RolloutPlan(sample, built.Rollouts, experiment.Rollouts,
+                OfferExit: experiment.ExitChannel != ExitChannel.Off, experiment.Probes.SkipGreeting, concurrency));
+        var outcome = ProbeRunner.Outcome(recorder, session.Progress);
 
         var sessionCost = Cost();
         sessions[^1] = sessions[^1] with
@@ -279,12 +298,17 @@ public sealed class RunPipeline
             sample = experiment.Sample,
             positions = experiment.Probes.Positions,
             skip_greeting = experiment.Probes.SkipGreeting,
+            exits = experiment.Probes.Exits,
             simulators = experiment.Simulators.OrderBy(k => k.Key, StringComparer.Ordinal)
                 .Select(k => new { name = k.Value.Name, kind = k.Value.Kind, model = k.Value.Model, options = k.Value.Options.Values }),
             instruments = experiment.Instruments.OrderBy(k => k.Key, StringComparer.Ordinal)
                 .Select(k => new { name = k.Value.Name, kind = k.Value.Kind, model = k.Value.Model, options = k.Value.Options.Values, hindsight = k.Value.Hindsight }),
             actions = experiment.Actions is { } a ? a with { Line = 0 } : null,
+            agents = experiment.Agents.OrderBy(k => k.Key, StringComparer.Ordinal)
+                .Select(k => new { name = k.Value.Name, kind = k.Value.Kind, model = k.Value.Model, options = k.Value.Options.Values }),
             conditions = experiment.Conditions.Select(c => c with { Line = 0 }),
+            rollouts = experiment.Conditions.Any(c => c.Mode == ConditionMode.Rollout) ? experiment.Rollouts : null,
+            exit_channel = experiment.ExitChannel,
             domain = experiment.Domain,
         }, RunStore.Json);
     }
@@ -310,8 +334,8 @@ public sealed class RunPipeline
         }
     };
 
-    private async Task<(List<ComponentManifest> Components, List<RunCondition> Conditions, List<IInstrument> Hindsight, IAgentActionLabeller? Actions)> BuildAsync(
-        Experiment experiment, ComponentContext context, CancellationToken ct)
+    private async Task<(List<ComponentManifest> Components, List<RunCondition> Conditions, List<IInstrument> Hindsight, IAgentActionLabeller? Actions,
+        List<RolloutCondition> Rollouts)> BuildAsync(Experiment experiment, ComponentContext context, CancellationToken ct)
     {
         var registries = _options.Registries;
         var components = new List<ComponentManifest>();
@@ -340,9 +364,21 @@ public sealed class RunPipeline
             actions = await kind.BuildAsync(actionsSpec, context, ct);
             components.Add(Describe("actions", actions.Name, kind.Describe(actionsSpec, actions)));
         }
-        var conditions = experiment.Conditions.Select(c => new RunCondition(c.Name, simulators[c.Simulator], instruments[c.Instrument])).ToList();
+        var agents = new Dictionary<string, IAgent>(StringComparer.Ordinal);
+        foreach (var name in experiment.Conditions.Where(c => c.Agent is not null).Select(c => c.Agent!).Distinct())
+        {
+            var spec = experiment.Agents[name];
+            var kind = registries.Agents.Get(spec.Kind);
+            var agent = await kind.BuildAsync(spec, context, ct);
+            agents[name] = agent;
+            components.Add(Describe("agent", name, kind.Describe(spec, agent)));
+        }
+        var conditions = experiment.Conditions.Where(c => c.Mode == ConditionMode.Probe)
+            .Select(c => new RunCondition(c.Name, simulators[c.Simulator], instruments[c.Instrument])).ToList();
+        var rollouts = experiment.Conditions.Where(c => c.Mode == ConditionMode.Rollout)
+            .Select(c => new RolloutCondition(c.Name, simulators[c.Simulator], agents[c.Agent!], instruments[c.Instrument])).ToList();
         var hindsight = experiment.Instruments.Values.Where(i => i.Hindsight && instruments.ContainsKey(i.Name)).Select(i => instruments[i.Name]).ToList();
-        return (components, conditions, hindsight, actions);
+        return (components, conditions, hindsight, actions, rollouts);
     }
 
     private static ComponentManifest Describe(string role, string name, ComponentDescription d) =>
@@ -378,4 +414,10 @@ public sealed class RunPipeline
 
     private static JsonElement? Manifest(RunStore store) =>
         store.ReadManifest() is { } manifest ? JsonSerializer.SerializeToElement(manifest, ManifestJson) : null;
+}
+
+/// <summary>The progress of a session: its probes, then its rollouts, with the session's counters.</summary>
+internal sealed class SessionProgress(ProbeRunner probes, RolloutRunner rollouts) : IRunProgressSource
+{
+    public RunProgress Progress => probes.Progress.With(rollouts.Progress);
 }

@@ -40,7 +40,35 @@ public sealed record RunProgress(
     long Tokens,
     double? CostUsd,
     TimeSpan Elapsed,
-    TimeSpan? Eta);
+    TimeSpan? Eta)
+{
+    /// <summary>Rollouts finished (including those finished by earlier sessions).</summary>
+    public int RolloutsDone { get; init; }
+
+    /// <summary>Rollouts in the run.</summary>
+    public int RolloutsTotal { get; init; }
+
+    /// <summary>Rollouts already finished by earlier sessions.</summary>
+    public int RolloutsSkipped { get; init; }
+
+    /// <summary>This snapshot with <paramref name="rollouts"/>' conditions and rollout counts added (the counters are the session's, shared).</summary>
+    public RunProgress With(RunProgress rollouts)
+    {
+        ArgumentNullException.ThrowIfNull(rollouts);
+        return this with
+        {
+            Conditions = [.. Conditions, .. rollouts.Conditions],
+            RolloutsDone = rollouts.RolloutsDone,
+            RolloutsTotal = rollouts.RolloutsTotal,
+            RolloutsSkipped = rollouts.RolloutsSkipped,
+            Calls = Math.Max(Calls, rollouts.Calls),
+            CacheHits = Math.Max(CacheHits, rollouts.CacheHits),
+            Failures = Math.Max(Failures, rollouts.Failures),
+            Tokens = Math.Max(Tokens, rollouts.Tokens),
+            Elapsed = Elapsed > rollouts.Elapsed ? Elapsed : rollouts.Elapsed,
+        };
+    }
+}
 
 /// <summary>The result of a session.</summary>
 /// <param name="End">How it ended.</param>

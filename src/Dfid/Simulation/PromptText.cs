@@ -52,15 +52,16 @@ internal static class PromptText
         return lines.Count == 0 ? "- (nothing is known about you)" : string.Join("\n", lines);
     }
 
-    /// <summary>The real history before <paramref name="beforeTurn"/>: agent turns labelled with the agent label, user turns with "You".</summary>
-    public static string RenderHistory(Conversation conversation, int beforeTurn, string agentLabel)
+    /// <summary>The history before <paramref name="beforeTurn"/>: agent turns labelled with <paramref name="agentLabel"/>, user turns
+    /// with <paramref name="userLabel"/> ("You" when the user is the one writing).</summary>
+    public static string RenderHistory(Conversation conversation, int beforeTurn, string agentLabel, string userLabel = "You")
     {
         ArgumentNullException.ThrowIfNull(conversation);
         var sb = new StringBuilder();
         for (var i = 0; i < beforeTurn && i < conversation.Turns.Length; i++)
         {
             var t = conversation.Turns[i];
-            var who = t.Role switch { Role.Agent => agentLabel, Role.User => "You", _ => "[notice]" };
+            var who = t.Role switch { Role.Agent => agentLabel, Role.User => userLabel, _ => "[notice]" };
             if (sb.Length > 0) sb.Append('\n');
             sb.Append(who).Append(": ").Append(t.Text.ReplaceLineEndings(" "));
         }

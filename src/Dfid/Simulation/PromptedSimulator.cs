@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using Dfid.Corpus;
 using Microsoft.Extensions.AI;
 
@@ -59,11 +58,17 @@ public sealed class PromptedSimulator : IUserSimulator
             ["decision"] = Domain.Decision,
             ["domain"] = Domain.Decision,
             ["setting"] = Domain.Setting,
+            ["exit"] = request.OfferExit ? SimulatorPrompt.ExitRule() : "",
         };
+        // The exit rule goes after the system text (or, without one, where the template writes {exit}, else at its end), so the
+        // rest of the prompt, and with it the study's prompts, stays byte-identical when the channel is not offered.
+        var exitRule = request.OfferExit ? SimulatorPrompt.ExitRule() : null;
         var messages = new List<ChatMessage>(2);
         if (Prompt.SystemTemplate is not null)
-            messages.Add(new ChatMessage(ChatRole.System, Normalise(PromptText.Fill(Prompt.SystemTemplate, values))));
-        messages.Add(new ChatMessage(ChatRole.User, Normalise(PromptText.Fill(Prompt.UserTemplate, values))));
+            messages.Add(new ChatMessage(ChatRole.System, Normalise(PromptText.Fill(Prompt.SystemTemplate, values) + (exitRule is null ? "" : "\n\n" + exitRule))));
+        var user = PromptText.Fill(Prompt.UserTemplate, values);
+        if (exitRule is not null && Prompt.SystemTemplate is null && !Prompt.UserTemplate.Contains("{exit}", StringComparison.Ordinal)) user += "\n\n" + exitRule;
+        messages.Add(new ChatMessage(ChatRole.User, Normalise(user)));
         return messages;
     }
 
@@ -72,27 +77,10 @@ public sealed class PromptedSimulator : IUserSimulator
     public async Task<Answer<string>> ReplyAsync(SimulationRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        if (request.ProbeTurnIndex < 0 || request.ProbeTurnIndex >= request.Conversation.Turns.Length || request.Conversation.Turns[request.ProbeTurnIndex].Role != Role.User)
-            throw new ArgumentOutOfRangeException(nameof(request), $"turn {request.ProbeTurnIndex} of {request.Conversation.Id} is not a user turn");
+        request.Validate();
         var messages = BuildMessages(request);
-        var options = _options.Clone();
-        // The sample index keeps repeated samples distinct in the response cache but reproducible.
-        options.AdditionalProperties ??= [];
-        options.AdditionalProperties["dfid.sample"] = request.SampleIndex;
-        var sw = Stopwatch.StartNew();
-        var response = await _client.GetResponseAsync(messages, options, cancellationToken);
-        // A client not built by ModelHost attaches no record: keep what the response itself reports.
-        var call = ModelCall.FromResponse(response)
-            ?? new ModelCall(response.ModelId ?? _modelName, response.Usage?.InputTokenCount, response.Usage?.OutputTokenCount, sw.Elapsed.TotalMilliseconds, CacheHit: false, Attempts: 1);
-        var raw = response.Text;
-        var (text, status) = ReplyCleaner.Clean(raw, Domain.AgentLabel);
-        var error = status switch
-        {
-            AnswerStatus.Empty => "empty answer",
-            AnswerStatus.Refusal => "the model refused to role-play",
-            _ => null,
-        };
-        return new Answer<string>(text, status, error, call, raw);
+        var (response, call) = await PromptedCall.AskAsync(_client, messages, _options, request.SampleIndex, _modelName, cancellationToken);
+        return ReplyCleaner.ToAnswer(response.Text, Domain.AgentLabel, request.OfferExit, call);
     }
 
     private static string Normalise(string text) => text.Replace("\n\n\n", "\n\n", StringComparison.Ordinal).Trim();

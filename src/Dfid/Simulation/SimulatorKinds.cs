@@ -41,7 +41,10 @@ internal sealed class PromptedSimulatorKind(string kind, Func<SimulatorSpec, Sim
         options["domain.agent_label"] = p.Domain.AgentLabel;
         options["domain.decision"] = p.Domain.Decision;
         options["domain.setting"] = p.Domain.Setting;
-        return new ComponentDescription(p.Prompt.Name, spec.Model!.Spec, options, new Dictionary<string, string> { [p.Prompt.Name] = p.Prompt.FullText });
+        // The one exit form, documented in the prompt added when the exit channel is offered.
+        options["exit_form"] = ReplyCleaner.ExitToken;
+        return new ComponentDescription(p.Prompt.Name, spec.Model!.Spec, options,
+            new Dictionary<string, string> { [p.Prompt.Name] = p.Prompt.FullText, ["exit"] = SimulatorPrompt.ExitRule() });
     }
 }
 

@@ -25,6 +25,13 @@ public sealed record SimulatorPrompt(string Name, string? SystemTemplate, string
         return persona with { Name = "instructed", SystemTemplate = persona.SystemTemplate + "\n\n" + License() };
     }
 
+    /// <summary>
+    /// The exit rule added when the exit channel is offered: it documents the one exit form, a reply of only
+    /// <c>[LEAVE]</c> (appended to the system message; a template without one gets it where it writes <c>{exit}</c>, else at
+    /// the end of its message).
+    /// </summary>
+    public static string ExitRule() => PromptText.Resource("simulation/exit.rule.txt");
+
     /// <summary>A user's own template from a file: the whole file is the user message (no system message).</summary>
     public static SimulatorPrompt FromFile(string path)
     {

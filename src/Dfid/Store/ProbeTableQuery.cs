@@ -8,7 +8,8 @@ namespace Dfid.Store;
 internal static class ProbeTableQuery
 {
     public static ProbeTable Read(SqliteConnection db, bool includeTexts, IReadOnlyDictionary<string, Conversation> conversations,
-        IReadOnlyList<Probe> probes, IReadOnlyList<StoredCondition> conditions)
+        IReadOnlyList<Probe> probes, IReadOnlyList<StoredCondition> conditions,
+        IReadOnlyDictionary<RolloutKey, RolloutRecord> rollouts, IReadOnlyDictionary<RolloutKey, IReadOnlyList<RolloutStep>> steps)
     {
         var sims = new Dictionary<(string, string, int), (string? Text, AnswerStatus Status)>();
         var labels = new Dictionary<(string, string, int, string), (DecisionState? State, AnswerStatus Status)>();
@@ -28,15 +29,20 @@ internal static class ProbeTableQuery
                 actions.TryAdd((rd.GetString(0), rd.GetInt32(1)), rd.IsDBNull(2) ? null : JsonSerializer.Deserialize<AgentAction>("\"" + rd.GetString(2) + "\"", RunStore.Json));
 
         var rows = new List<ProbeRow>();
-        foreach (var (name, simulator, instrument) in conditions)
+        foreach (var condition in conditions.Where(c => c.Mode == ConditionMode.Probe))
         {
-            foreach (var p in probes)
+            var (name, instrument) = (condition.Name, condition.Instrument);
+            var simulator = condition.DepthKey ?? condition.Simulator;
+            foreach (var p in probes.Where(p => p.Kind == ProbeKind.Depth))
             {
                 if (!conversations.TryGetValue(p.ConversationId, out var conv) || conv.Outcome.Converted is not bool converted) continue;
                 if (!sims.TryGetValue((simulator, p.ConversationId, p.TurnIndex), out var sim)) continue;
+                // Leaving at a depth probe (the exit channel offered there too) is the far end of resisting: no text to label.
+                if (sim.Status == AnswerStatus.Exit) sim = (null, AnswerStatus.Ok);
+                var exited = sim.Text is null && sim.Status == AnswerStatus.Ok;
                 if (!labels.TryGetValue((instrument, p.ConversationId, p.TurnIndex, LabelSource.Real), out var real)) continue;
-                (DecisionState? State, AnswerStatus Status) simLabel = (null, AnswerStatus.Ok);
-                if (sim.Status == AnswerStatus.Ok && !labels.TryGetValue((instrument, p.ConversationId, p.TurnIndex, LabelSource.Simulated(simulator)), out simLabel)) continue;
+                (DecisionState? State, AnswerStatus Status) simLabel = (exited ? Exited : null, AnswerStatus.Ok);
+                if (sim.Status == AnswerStatus.Ok && !exited && !labels.TryGetValue((instrument, p.ConversationId, p.TurnIndex, LabelSource.Simulated(simulator)), out simLabel)) continue;
                 var status = sim.Status != AnswerStatus.Ok ? ProbeStatus.SimulationFailed
                     : real.Status != AnswerStatus.Ok ? ProbeStatus.RealLabelFailed
                     : simLabel.Status != AnswerStatus.Ok ? ProbeStatus.SimLabelFailed
@@ -51,8 +57,80 @@ internal static class ProbeTableQuery
                     action, status, full, null, texts));
             }
         }
-        return new ProbeTable(rows, conversations, conditions);
+        return new ProbeTable(rows, conversations, conditions)
+        {
+            ExitRows = ExitRows(conversations, probes, conditions, sims),
+            Rollouts = RolloutRows(conversations, conditions, labels, rollouts, steps),
+            RolloutTurns = RolloutTurns(conditions, labels, rollouts, steps, includeTexts),
+        };
     }
+
+    /// <summary>The state of a simulated user who left at a depth probe.</summary>
+    private static readonly DecisionState Exited = new(Stage.Resisting, KeySignal: "[LEAVE]");
+
+    private static List<ExitProbeRow> ExitRows(IReadOnlyDictionary<string, Conversation> conversations, IReadOnlyList<Probe> probes,
+        IReadOnlyList<StoredCondition> conditions, Dictionary<(string, string, int), (string? Text, AnswerStatus Status)> sims)
+    {
+        var rows = new List<ExitProbeRow>();
+        foreach (var c in conditions.Where(c => c.Mode == ConditionMode.Probe && c.ExitKey is not null))
+            foreach (var p in probes)
+            {
+                if (!conversations.TryGetValue(p.ConversationId, out var conv) || conv.Outcome.Converted is not bool converted) continue;
+                if (!sims.TryGetValue((c.ExitKey!, p.ConversationId, p.TurnIndex), out var sim)) continue;
+                var answered = sim.Status is AnswerStatus.Ok or AnswerStatus.Exit;
+                rows.Add(new ExitProbeRow(c.Name, p.ConversationId, converted, p.TurnIndex, p.Position, p.Kind == ProbeKind.Exit,
+                    answered ? sim.Status == AnswerStatus.Exit : null, answered ? ProbeStatus.Ok : ProbeStatus.SimulationFailed));
+            }
+        return rows;
+    }
+
+    private static List<RolloutRow> RolloutRows(IReadOnlyDictionary<string, Conversation> conversations, IReadOnlyList<StoredCondition> conditions,
+        Dictionary<(string, string, int, string), (DecisionState? State, AnswerStatus Status)> labels,
+        IReadOnlyDictionary<RolloutKey, RolloutRecord> rollouts, IReadOnlyDictionary<RolloutKey, IReadOnlyList<RolloutStep>> steps)
+    {
+        var instrumentOf = conditions.ToDictionary(c => c.Name, c => c.Instrument, StringComparer.Ordinal);
+        var rows = new List<RolloutRow>();
+        foreach (var (key, record) in rollouts.OrderBy(r => r.Key.Condition, StringComparer.Ordinal).ThenBy(r => r.Key.ConversationId, StringComparer.Ordinal).ThenBy(r => r.Key.Sample))
+        {
+            if (!conversations.TryGetValue(key.ConversationId, out var conv) || conv.Outcome.Converted is not bool converted) continue;
+            if (!instrumentOf.TryGetValue(key.Condition, out var instrument)) continue;
+            var source = RunStore.RolloutSource(key.Condition, key.Sample);
+            var simStages = (steps.GetValueOrDefault(key) ?? [])
+                .Where(s => s.Role == Role.User && s.Answer.IsOk)
+                .Select(s => StageOf(labels, (instrument, key.ConversationId, record.StartTurn + s.Step, source)))
+                .ToList();
+            var real = Probing.ProbeSelector.UserTurnsFrom(conv, record.StartTurn, int.MaxValue);
+            var realStages = real.Take(record.Cap).Select(t => StageOf(labels, (instrument, key.ConversationId, t, LabelSource.Real))).ToList();
+            rows.Add(new RolloutRow(key.Condition, key.ConversationId, converted, key.Sample, record.StartTurn, record.Cap, record.UserTurns, record.End,
+                simStages, real.Count, Probing.ProbeSelector.ExitPoint(conv) is not null, realStages));
+        }
+        return rows;
+    }
+
+    private static List<RolloutTurn> RolloutTurns(IReadOnlyList<StoredCondition> conditions,
+        Dictionary<(string, string, int, string), (DecisionState? State, AnswerStatus Status)> labels,
+        IReadOnlyDictionary<RolloutKey, RolloutRecord> rollouts, IReadOnlyDictionary<RolloutKey, IReadOnlyList<RolloutStep>> steps, bool includeTexts)
+    {
+        var instrumentOf = conditions.ToDictionary(c => c.Name, c => c.Instrument, StringComparer.Ordinal);
+        var turns = new List<RolloutTurn>();
+        foreach (var (key, stepList) in steps.OrderBy(r => r.Key.Condition, StringComparer.Ordinal).ThenBy(r => r.Key.ConversationId, StringComparer.Ordinal).ThenBy(r => r.Key.Sample))
+        {
+            var start = rollouts.TryGetValue(key, out var r) ? r.StartTurn : (int?)null;
+            var source = RunStore.RolloutSource(key.Condition, key.Sample);
+            foreach (var s in stepList)
+            {
+                Stage? stage = s.Role == Role.User && s.Answer.IsOk && start is { } st && instrumentOf.TryGetValue(key.Condition, out var inst)
+                    ? StageOf(labels, (inst, key.ConversationId, st + s.Step, source))
+                    : null;
+                turns.Add(new RolloutTurn(key.Condition, key.ConversationId, key.Sample, s.Step, s.Role == Role.User ? "user" : "agent",
+                    includeTexts ? s.Answer.Value : null, stage, StateNames.NameOf(s.Answer.Status)));
+            }
+        }
+        return turns;
+    }
+
+    private static Stage? StageOf(Dictionary<(string, string, int, string), (DecisionState? State, AnswerStatus Status)> labels, (string, string, int, string) key) =>
+        labels.TryGetValue(key, out var l) && l.Status == AnswerStatus.Ok ? l.State?.Stage : null;
 
     private static SqliteCommand Command(SqliteConnection db, string sql)
     {

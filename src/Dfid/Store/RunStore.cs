@@ -76,6 +76,13 @@ public sealed partial class RunStore : IRunStoreWriter, IProbeTableReader, IDisp
                 model TEXT, prompt_tokens INTEGER, completion_tokens INTEGER, latency_ms REAL, cache_hit INTEGER, attempts INTEGER,
                 created_at TEXT NOT NULL, PRIMARY KEY(labeller, conversation_id, agent_turn_index));
             """);
+        // Columns added after schema 1 (stores written by earlier versions gain them with their defaults).
+        store.AddColumnIfMissing("probes", "kind", "TEXT NOT NULL DEFAULT 'depth'");
+        store.AddColumnIfMissing("conditions", "mode", "TEXT NOT NULL DEFAULT 'probe'");
+        store.AddColumnIfMissing("conditions", "agent", "TEXT");
+        store.AddColumnIfMissing("conditions", "depth_key", "TEXT");
+        store.AddColumnIfMissing("conditions", "exit_key", "TEXT");
+        store.CreateRolloutTables();
         store.SetMetaIfAbsent("schema", SchemaVersion.ToString(CultureInfo.InvariantCulture));
         return store;
     }
@@ -162,10 +169,11 @@ public sealed partial class RunStore : IRunStoreWriter, IProbeTableReader, IDisp
         ArgumentNullException.ThrowIfNull(probes);
         InTransaction(tx =>
         {
-            using var cmd = Command("INSERT OR IGNORE INTO probes VALUES ($c, $t, $p, $o, $n)", tx);
+            using var cmd = Command("INSERT OR IGNORE INTO probes(conversation_id, turn_index, position, user_ordinal, eligible, kind) VALUES ($c, $t, $p, $o, $n, $k)", tx);
             foreach (var p in probes)
             {
-                Bind(cmd, ("$c", p.ConversationId), ("$t", p.TurnIndex), ("$p", p.Position), ("$o", p.UserOrdinal), ("$n", p.EligibleUserTurns));
+                Bind(cmd, ("$c", p.ConversationId), ("$t", p.TurnIndex), ("$p", p.Position), ("$o", p.UserOrdinal), ("$n", p.EligibleUserTurns),
+                    ("$k", p.Kind == ProbeKind.Exit ? "exit" : "depth"));
                 cmd.ExecuteNonQuery();
             }
         });
@@ -177,24 +185,37 @@ public sealed partial class RunStore : IRunStoreWriter, IProbeTableReader, IDisp
         var result = new List<Probe>();
         lock (_gate)
         {
-            using var cmd = Command("SELECT conversation_id, turn_index, position, user_ordinal, eligible FROM probes ORDER BY conversation_id, turn_index");
+            using var cmd = Command("SELECT conversation_id, turn_index, position, user_ordinal, eligible, kind FROM probes ORDER BY conversation_id, turn_index");
             using var rd = cmd.ExecuteReader();
-            while (rd.Read()) result.Add(new Probe(rd.GetString(0), rd.GetInt32(1), rd.GetDouble(2), rd.GetInt32(3), rd.GetInt32(4)));
+            while (rd.Read())
+                result.Add(new Probe(rd.GetString(0), rd.GetInt32(1), rd.GetDouble(2), rd.GetInt32(3), rd.GetInt32(4))
+                {
+                    Kind = rd.GetString(5) == "exit" ? ProbeKind.Exit : ProbeKind.Depth,
+                });
         }
         return result;
     }
 
-    /// <summary>Stores the conditions (idempotent).</summary>
+    /// <summary>Stores probe conditions (idempotent): name, simulator, instrument.</summary>
     public void AddConditions(IEnumerable<(string Name, string Simulator, string Instrument)> conditions)
+    {
+        ArgumentNullException.ThrowIfNull(conditions);
+        AddConditions(conditions.Select(c => new StoredCondition(c.Name, c.Simulator, c.Instrument)));
+    }
+
+    /// <summary>Stores the conditions with their mode, agent and store keys (idempotent).</summary>
+    public void AddConditions(IEnumerable<StoredCondition> conditions)
     {
         ArgumentNullException.ThrowIfNull(conditions);
         InTransaction(tx =>
         {
-            using var cmd = Command("INSERT OR IGNORE INTO conditions VALUES ($n, $s, $i, $o)", tx);
+            using var cmd = Command(
+                "INSERT OR IGNORE INTO conditions(name, simulator, instrument, ord, mode, agent, depth_key, exit_key) VALUES ($n, $s, $i, $o, $m, $a, $d, $e)", tx);
             var ord = 0;
-            foreach (var (n, s, i) in conditions)
+            foreach (var c in conditions)
             {
-                Bind(cmd, ("$n", n), ("$s", s), ("$i", i), ("$o", ord++));
+                Bind(cmd, ("$n", c.Name), ("$s", c.Simulator), ("$i", c.Instrument), ("$o", ord++),
+                    ("$m", c.Mode == ConditionMode.Rollout ? "rollout" : "probe"), ("$a", c.Agent), ("$d", c.DepthKey), ("$e", c.ExitKey));
                 cmd.ExecuteNonQuery();
             }
         });
@@ -206,9 +227,16 @@ public sealed partial class RunStore : IRunStoreWriter, IProbeTableReader, IDisp
         var result = new List<StoredCondition>();
         lock (_gate)
         {
-            using var cmd = Command("SELECT name, simulator, instrument FROM conditions ORDER BY ord");
+            using var cmd = Command("SELECT name, simulator, instrument, mode, agent, depth_key, exit_key FROM conditions ORDER BY ord");
             using var rd = cmd.ExecuteReader();
-            while (rd.Read()) result.Add(new StoredCondition(rd.GetString(0), rd.GetString(1), rd.GetString(2)));
+            while (rd.Read())
+                result.Add(new StoredCondition(rd.GetString(0), rd.GetString(1), rd.GetString(2))
+                {
+                    Mode = rd.GetString(3) == "rollout" ? ConditionMode.Rollout : ConditionMode.Probe,
+                    Agent = rd.IsDBNull(4) ? null : rd.GetString(4),
+                    DepthKey = rd.IsDBNull(5) ? rd.GetString(1) : rd.GetString(5),
+                    ExitKey = rd.IsDBNull(6) ? null : rd.GetString(6),
+                });
         }
         return result;
     }
@@ -334,7 +362,7 @@ public sealed partial class RunStore : IRunStoreWriter, IProbeTableReader, IDisp
     /// <inheritdoc/>
     public ProbeTable ReadProbeTable(bool includeTexts = false)
     {
-        lock (_gate) return ProbeTableQuery.Read(_db, includeTexts, ReadConversations(), ReadProbes(), ReadConditions());
+        lock (_gate) return ProbeTableQuery.Read(_db, includeTexts, ReadConversations(), ReadProbes(), ReadConditions(), ReadRollouts(), ReadRolloutSteps());
     }
 
     /// <summary>
@@ -364,6 +392,7 @@ public sealed partial class RunStore : IRunStoreWriter, IProbeTableReader, IDisp
             _insertSimTurn?.Dispose();
             _insertLabel?.Dispose();
             _insertAction?.Dispose();
+            _insertRolloutStep?.Dispose();
             _db.Dispose();
         }
     }
@@ -398,6 +427,17 @@ public sealed partial class RunStore : IRunStoreWriter, IProbeTableReader, IDisp
         {
             using var cmd = Command("INSERT OR IGNORE INTO meta VALUES ($k, $v)");
             Bind(cmd, ("$k", key), ("$v", value));
+            cmd.ExecuteNonQuery();
+        }
+    }
+
+    private void AddColumnIfMissing(string table, string column, string definition)
+    {
+        lock (_gate)
+        {
+            using (var check = Command($"SELECT COUNT(*) FROM pragma_table_info('{table}') WHERE name = '{column}'"))
+                if ((long)check.ExecuteScalar()! > 0) return;
+            using var cmd = Command($"ALTER TABLE {table} ADD COLUMN {column} {definition}");
             cmd.ExecuteNonQuery();
         }
     }

@@ -26,7 +26,7 @@ public sealed class ArchitectureTests
     [Fact]
     public void Folders_AreTheFlowsStages() =>
         Assert.Equal(
-            ["Dfid.Analysis", "Dfid.Annotation", "Dfid.Components", "Dfid.Core", "Dfid.Corpus", "Dfid.Embeddings", "Dfid.Instrument", "Dfid.Models",
+            ["Dfid.Agents", "Dfid.Analysis", "Dfid.Annotation", "Dfid.Components", "Dfid.Core", "Dfid.Corpus", "Dfid.Embeddings", "Dfid.Instrument", "Dfid.Models",
              "Dfid.Probing", "Dfid.Reporting", "Dfid.Running", "Dfid.Simulation", "Dfid.Store"],
             Folders);
 
