@@ -127,4 +127,54 @@ public class ExperimentParserTests
         var ex = Assert.Throws<DfidException>(() => ExperimentParser.Parse(Valid + "\n" + line + "\n", Path.Combine(Folder(), "exp.yaml")));
         Assert.StartsWith(expectedStart, ex.Message, StringComparison.Ordinal);
     }
+
+    private const string Rollouts = """
+        agents:
+          seller: { kind: llm, model: "openai:gpt-4o-mini" }
+          real: { kind: replay }
+        rollouts: { start: 0.6, max_user_turns: 12, samples: 3 }
+        exit_channel: on
+        """;
+
+    [Fact]
+    public void Parse_RolloutsAgentsExits_ReadEverything()
+    {
+        var text = Valid.Replace("probes: { positions: [0.3, 0.6, 0.9], skip_greeting: true }", "probes: { positions: [0.3, 0.6, 0.9], exits: true }", StringComparison.Ordinal)
+            .Replace("  - { simulator: replay, instrument: learned }", "  - { simulator: replay, instrument: learned }\n  - { simulator: persona, instrument: judge, mode: rollout, agent: seller }", StringComparison.Ordinal)
+            + "\n" + Rollouts;
+        var e = ExperimentParser.Parse(text, Path.Combine(Folder(), "exp.yaml"));
+        Assert.True(e.Probes.Exits);
+        Assert.Equal(new RolloutOptions(0.6, 12, 3), e.Rollouts);
+        Assert.Equal(ExitChannel.On, e.ExitChannel);
+        Assert.Equal(["seller", "real"], e.Agents.Keys);
+        Assert.Equal("llm", e.Agents["seller"].Kind);
+        var rollout = e.Conditions.Single(c => c.Mode == ConditionMode.Rollout);
+        Assert.Equal(("persona+seller", "seller"), (rollout.Name, rollout.Agent));
+        // A rollout condition does not rename the probe conditions of its simulator.
+        Assert.Contains(e.Conditions, c => c.Name == "persona" && c.Mode == ConditionMode.Probe);
+    }
+
+    [Theory]
+    [InlineData("mode: rollout, agent: nobody", "unknown agent 'nobody' (declared: seller, real)")]
+    [InlineData("mode: rollout", "conditions[4].agent: missing required key")]
+    [InlineData("agent: seller", "conditions[4].agent: an agent takes part in rollouts only")]
+    [InlineData("mode: freestyle", "conditions[4].mode: unknown mode 'freestyle'")]
+    public void Parse_BadRolloutCondition_NamesTheProblem(string extra, string expected)
+    {
+        var text = Valid.Replace("  - { simulator: replay, instrument: learned }", "  - { simulator: replay, instrument: learned }\n  - { simulator: persona, instrument: judge, " + extra + " }", StringComparison.Ordinal)
+            + "\n" + Rollouts;
+        var ex = Assert.Throws<DfidException>(() => ExperimentParser.Parse(text, Path.Combine(Folder(), "exp.yaml")));
+        Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+    }
+
+    [Theory]
+    [InlineData("rollouts: { start: 0 }", "rollouts.start: 0 is outside (0, 1]")]
+    [InlineData("rollouts: { samples: 0 }", "rollouts.samples: 0 is too small")]
+    [InlineData("exit_channel: maybe", "exit_channel: 'maybe' is not auto, on or off")]
+    [InlineData("agents:\n  x: { kind: telepathic }", "agents.x.kind: unknown kind 'telepathic' (expected llm, prompt-file, retrieval, replay)")]
+    public void Parse_BadWalkAwaySettings_NamesTheKey(string line, string expected)
+    {
+        var ex = Assert.Throws<DfidException>(() => ExperimentParser.Parse(Valid + "\n" + line + "\n", Path.Combine(Folder(), "exp.yaml")));
+        Assert.Contains(expected, ex.Message, StringComparison.Ordinal);
+    }
 }
