@@ -82,21 +82,39 @@ internal sealed class ExportCommand : AsyncCommand<ExportCommand.Settings>
         [Description("Write one row per (condition, probe) to this CSV file ('-' for stdout).")]
         public string? Probes { get; init; }
 
+        [CommandOption("--rollouts <FILE>")]
+        [Description("Write one row per rollout turn (condition, conversation, sample, turn, role, text, stage, status) to this CSV file ('-' for stdout).")]
+        public string? Rollouts { get; init; }
+
         public override ValidationResult Validate() =>
-            string.IsNullOrWhiteSpace(Probes) ? ValidationResult.Error("--probes FILE.csv is required") : ValidationResult.Success();
+            string.IsNullOrWhiteSpace(Probes) && string.IsNullOrWhiteSpace(Rollouts)
+                ? ValidationResult.Error("--probes FILE.csv or --rollouts FILE.csv is required")
+                : Probes == "-" && Rollouts == "-" ? ValidationResult.Error("only one of --probes and --rollouts can go to stdout")
+                : ValidationResult.Success();
     }
 
     public override Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
-        var rows = new RunPipeline().ReadProbeRows(settings.RunDir);
-        if (settings.Probes == "-")
+        var table = new RunPipeline().ReadTable(settings.RunDir, includeTexts: settings.Rollouts is not null);
+        if (settings.Probes is { } probes)
         {
-            ProbeTableCsv.Write(rows, Console.Out);
-            return Task.FromResult(0);
+            if (table.Rows.Count == 0)
+                throw new DfidException($"{settings.RunDir}: no finished probe yet; run `dfid run` on this folder first (it resumes)", 1);
+            Write(probes, w => ProbeTableCsv.Write(table.Rows, w), $"{table.Rows.Count} probe rows");
         }
-        using (var writer = new StreamWriter(settings.Probes!, false, new System.Text.UTF8Encoding(false)))
-            ProbeTableCsv.Write(rows, writer);
-        Console.Error.WriteLine($"wrote {rows.Count} probe rows to {Path.GetFullPath(settings.Probes!)}");
+        if (settings.Rollouts is { } rollouts)
+            Write(rollouts, w => ProbeTableCsv.WriteRollouts(table.RolloutTurns, w), $"{table.RolloutTurns.Count} rollout turns");
         return Task.FromResult(0);
+    }
+
+    private static void Write(string path, Action<TextWriter> write, string what)
+    {
+        if (path == "-")
+        {
+            write(Console.Out);
+            return;
+        }
+        using (var writer = new StreamWriter(path, false, new System.Text.UTF8Encoding(false))) write(writer);
+        Console.Error.WriteLine($"wrote {what} to {Path.GetFullPath(path)}");
     }
 }

@@ -93,7 +93,7 @@ internal static class RunExecution
             {
                 case RunEnd.Completed:
                     Console.Error.WriteLine(string.Create(CultureInfo.InvariantCulture,
-                        $"done: {p.ProbesTotal} probes ({p.ProbesSkipped} already done before this session) in {p.Elapsed.TotalSeconds:0.0} s; store {Path.Combine(session.RunDir, RunStore.FileName)}"));
+                        $"done: {p.ProbesTotal} probes ({p.ProbesSkipped} already done before this session){(p.RolloutsTotal > 0 ? $", {p.RolloutsTotal} rollouts ({p.RolloutsSkipped} before)" : "")} in {p.Elapsed.TotalSeconds:0.0} s; store {Path.Combine(session.RunDir, RunStore.FileName)}"));
                     if (result.Report is { } report) console.WriteLine("report: " + report.Html);
                     return 0;
                 case RunEnd.BudgetReached:

@@ -49,7 +49,8 @@ internal static class RunProgressView
                         }
                         status ??= ctx.AddTask("", maxValue: 1);
                         status.Description = Markup.Escape(Counters(p));
-                        status.Value = p.ProbesTotal == 0 ? 1 : (double)p.ProbesDone / p.ProbesTotal;
+                        var total = p.ProbesTotal + p.RolloutsTotal;
+                        status.Value = total == 0 ? 1 : (double)(p.ProbesDone + p.RolloutsDone) / total;
                     }
                     if (done) break;
                     await Task.WhenAny(task, Task.Delay(250));
@@ -59,7 +60,7 @@ internal static class RunProgressView
     }
 
     public static string Line(RunProgress p) => string.Create(CultureInfo.InvariantCulture,
-        $"progress: probes {p.ProbesDone}/{p.ProbesTotal} ({string.Join(", ", p.Conditions.Select(c => $"{c.Name} {c.Done}/{c.Total}"))}) · {Counters(p)}");
+        $"progress: probes {p.ProbesDone}/{p.ProbesTotal}{(p.RolloutsTotal > 0 ? $", rollouts {p.RolloutsDone}/{p.RolloutsTotal}" : "")} ({string.Join(", ", p.Conditions.Select(c => $"{c.Name} {c.Done}/{c.Total}"))}) · {Counters(p)}");
 
     private static string Counters(RunProgress p)
     {

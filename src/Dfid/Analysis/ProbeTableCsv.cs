@@ -23,8 +23,8 @@ public static class ProbeTableCsv
         writer.Write('\n');
         foreach (var r in rows)
         {
-            writer.Write(Field(r.Condition)); writer.Write(',');
-            writer.Write(Field(r.ConversationId)); writer.Write(',');
+            writer.Write(CsvField.Of(r.Condition)); writer.Write(',');
+            writer.Write(CsvField.Of(r.ConversationId)); writer.Write(',');
             writer.Write(r.Converted ? '1' : '0'); writer.Write(',');
             writer.Write(r.ProbeTurn.ToString(CultureInfo.InvariantCulture)); writer.Write(',');
             writer.Write(r.Position.ToString("R", CultureInfo.InvariantCulture)); writer.Write(',');
@@ -38,6 +38,22 @@ public static class ProbeTableCsv
         }
     }
 
-    private static string Field(string s) =>
-        s.AsSpan().IndexOfAny(",\"\r\n") < 0 ? s : "\"" + s.Replace("\"", "\"\"", StringComparison.Ordinal) + "\"";
+    /// <summary>Writes the rollouts' turns: one line per turn (condition, conversation, sample, turn, role, text, stage, status).</summary>
+    /// <remarks><c>turn</c> is the step after the real prefix (the user writes the even ones); <c>stage</c> is the instrument's stage
+    /// of a user turn (empty for agent turns, exits and failures); <c>status</c> is <c>ok</c>, <c>exit</c>, <c>empty</c>,
+    /// <c>refusal</c>, <c>invalid-answer</c> or <c>model-error</c>. Texts are guarded against spreadsheet formulas.</remarks>
+    public static void WriteRollouts(IReadOnlyList<RolloutTurn> turns, TextWriter writer)
+    {
+        ArgumentNullException.ThrowIfNull(turns);
+        ArgumentNullException.ThrowIfNull(writer);
+        writer.Write("condition,conversation_id,sample,turn,role,text,stage,status\n");
+        foreach (var t in turns)
+        {
+            writer.Write(string.Join(',',
+                CsvField.Of(t.Condition), CsvField.Of(t.ConversationId), t.Sample.ToString(CultureInfo.InvariantCulture),
+                t.Step.ToString(CultureInfo.InvariantCulture), t.Role, CsvField.Of(t.Text ?? ""),
+                t.Stage is { } s ? StateNames.Of(s) : "", t.Status));
+            writer.Write('\n');
+        }
+    }
 }

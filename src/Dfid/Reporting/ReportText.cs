@@ -102,10 +102,5 @@ internal static class ReportText
     /// Quotes a CSV field (RFC 4180). Text fields that a spreadsheet would run as a formula (= + - @ tab CR at the
     /// start) get a leading apostrophe; numbers are passed with <paramref name="isNumber"/> and left alone.
     /// </summary>
-    public static string Csv(string text, bool isNumber = false)
-    {
-        if (!isNumber && text.Length > 0 && text[0] is '=' or '+' or '-' or '@' or '\t' or '\r') text = "'" + text;
-        var quote = text.IndexOfAny([',', '"', '\n', '\r']) >= 0 || (text.Length > 0 && (text[0] == ' ' || text[^1] == ' '));
-        return quote ? "\"" + text.Replace("\"", "\"\"") + "\"" : text;
-    }
+    public static string Csv(string text, bool isNumber = false) => Analysis.CsvField.Of(text, isNumber);
 }

@@ -263,10 +263,18 @@ public sealed class RunPipeline
     /// <exception cref="DfidException">No run store (exit code 2), or no finished probe yet (exit code 1).</exception>
     public IReadOnlyList<ProbeRow> ReadProbeRows(string runDir, bool includeTexts = false)
     {
+        var table = ReadTable(runDir, includeTexts);
+        return table.Rows.Count > 0 ? table.Rows
+            : throw new DfidException($"{Path.Combine(runDir, RunStore.FileName)}: no finished probe yet; run `dfid run` on this folder first (it resumes)", 1);
+    }
+
+    /// <summary>Everything a run folder holds for analysis: depth rows (with human stages), exit rows, rollouts and their turns.</summary>
+    /// <exception cref="DfidException">No run store (exit code 2).</exception>
+    public ProbeTable ReadTable(string runDir, bool includeTexts = false)
+    {
         using var store = OpenExisting(runDir);
-        var rows = WithHumanStages(store.ReadProbeTable(includeTexts));
-        return rows.Count > 0 ? rows
-            : throw new DfidException($"{store.FilePath}: no finished probe yet; run `dfid run` on this folder first (it resumes)", 1);
+        var table = store.ReadProbeTable(includeTexts);
+        return table with { Rows = WithHumanStages(table) };
     }
 
     /// <summary>Renders <paramref name="results"/> into <paramref name="outDir"/> (HTML, Markdown, JSON, CSV, SVG, PNG).</summary>
