@@ -54,7 +54,8 @@ internal sealed class RolloutRunner : IRunProgressSource
     private readonly RunRecorder _recorder;
     private readonly Func<double?>? _cost;
     private readonly TimeProvider _time;
-    private readonly long _startTicks;
+    private long _startTicks;
+    private TimeSpan? _elapsed = TimeSpan.Zero;
     private ConcurrentDictionary<string, int> _done = new();
     private IReadOnlyDictionary<string, int> _totals = new Dictionary<string, int>();
     private int _total, _finished, _skipped;
@@ -65,12 +66,11 @@ internal sealed class RolloutRunner : IRunProgressSource
         _recorder = recorder;
         _cost = cost;
         _time = time ?? TimeProvider.System;
-        _startTicks = _time.GetTimestamp();
     }
 
     public RunProgress Progress => new(
         _totals.Select(t => new ConditionProgress(t.Key, _done.GetValueOrDefault(t.Key), t.Value)).ToList(),
-        0, 0, 0, _recorder.Calls, _recorder.CacheHits, _recorder.Failures, _recorder.Tokens, _cost?.Invoke(), _time.GetElapsedTime(_startTicks), null)
+        0, 0, 0, _recorder.Calls, _recorder.CacheHits, _recorder.Failures, _recorder.Tokens, _cost?.Invoke(), _elapsed ?? _time.GetElapsedTime(_startTicks), null)
     {
         RolloutsDone = Volatile.Read(ref _finished),
         RolloutsTotal = _total,
@@ -79,6 +79,21 @@ internal sealed class RolloutRunner : IRunProgressSource
 
     /// <summary>Runs (or resumes) the plan's rollouts; the recorder's token ends the session.</summary>
     public async Task RunAsync(RolloutPlan plan)
+    {
+        _startTicks = _time.GetTimestamp();
+        _elapsed = null;
+        try
+        {
+            await RunRolloutsAsync(plan);
+        }
+        finally
+        {
+            // The clock stops with the rollouts: a display polling afterwards shows their time.
+            _elapsed = _time.GetElapsedTime(_startTicks);
+        }
+    }
+
+    private async Task RunRolloutsAsync(RolloutPlan plan)
     {
         var ended = _store.ReadRollouts();
         var steps = _store.ReadRolloutSteps();

@@ -65,7 +65,8 @@ public sealed record RunProgress(
             CacheHits = Math.Max(CacheHits, rollouts.CacheHits),
             Failures = Math.Max(Failures, rollouts.Failures),
             Tokens = Math.Max(Tokens, rollouts.Tokens),
-            Elapsed = Elapsed > rollouts.Elapsed ? Elapsed : rollouts.Elapsed,
+            // Probes run first, then rollouts: the session's time is their sum.
+            Elapsed = Elapsed + rollouts.Elapsed,
         };
     }
 }
