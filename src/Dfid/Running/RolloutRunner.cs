@@ -125,20 +125,27 @@ internal sealed class RolloutRunner : IRunProgressSource
                         .Select(t => (Instrument: i, Conversation: conv, Turn: t)))
                 : [])
             .ToList();
+        // One queue: the rollouts first (long, sequential chains), then the short real-turn labels, which fill the slots the
+        // last chains leave free instead of holding every chain back until they are done.
         try
         {
-            await Parallel.ForEachAsync(realWork, new ParallelOptions { MaxDegreeOfParallelism = plan.Concurrency, CancellationToken = _recorder.Token },
-                async (w, _) => await _recorder.RecordAsync(ct => w.Instrument.LabelAsync(new LabelRequest(w.Conversation, w.Turn), ct), null,
-                    (s, a) => s.AddLabel(w.Instrument.Name, w.Conversation.Id, w.Turn, LabelSource.Real, a)));
-            await Parallel.ForEachAsync(chains, new ParallelOptions { MaxDegreeOfParallelism = plan.Concurrency, CancellationToken = _recorder.Token },
-                async (chain, _) =>
+            await Parallel.ForEachAsync(Enumerable.Range(0, chains.Count + realWork.Count), new ParallelOptions { MaxDegreeOfParallelism = plan.Concurrency, CancellationToken = _recorder.Token },
+                async (item, _) =>
                 {
-                    var key = new RolloutKey(chain.Condition.Name, chain.Conversation.Id, chain.Sample);
-                    var stored = steps.GetValueOrDefault(key) ?? [];
-                    var storedLabels = labels.GetValueOrDefault((chain.Condition.Instrument.Name, chain.Conversation.Id, RunStore.RolloutSource(chain.Condition.Name, chain.Sample)));
-                    if (await RunChainAsync(plan, chain.Condition, chain.Conversation, chain.Start, chain.Sample, stored, storedLabels) && !_recorder.Token.IsCancellationRequested)
+                    if (item >= chains.Count)
                     {
-                        _done.AddOrUpdate(chain.Condition.Name, 1, (_, v) => v + 1);
+                        var w = realWork[item - chains.Count];
+                        await _recorder.RecordAsync(ct => w.Instrument.LabelAsync(new LabelRequest(w.Conversation, w.Turn), ct), null,
+                            (s, a) => s.AddLabel(w.Instrument.Name, w.Conversation.Id, w.Turn, LabelSource.Real, a));
+                        return;
+                    }
+                    var (condition, conversation, start, sample) = chains[item];
+                    var key = new RolloutKey(condition.Name, conversation.Id, sample);
+                    var stored = steps.GetValueOrDefault(key) ?? [];
+                    var storedLabels = labels.GetValueOrDefault((condition.Instrument.Name, conversation.Id, RunStore.RolloutSource(condition.Name, sample)));
+                    if (await RunChainAsync(plan, condition, conversation, start, sample, stored, storedLabels) && !_recorder.Token.IsCancellationRequested)
+                    {
+                        _done.AddOrUpdate(condition.Name, 1, (_, v) => v + 1);
                         Interlocked.Increment(ref _finished);
                     }
                 });
