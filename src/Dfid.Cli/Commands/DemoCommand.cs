@@ -10,6 +10,10 @@ internal sealed class DemoCommand(IAnsiConsole console) : AsyncCommand<DemoComma
 {
     public sealed class Settings : CommandSettings
     {
+        [CommandOption("--corpus <NAME>")]
+        [Description("persuasionforgood (default; offline without a model) or salestalk-ja (the Japanese sales chats; needs --model).")]
+        public string Corpus { get; init; } = DemoSetup.Dataset;
+
         [CommandOption("--data <DIR>")]
         [Description("Data folder holding persuasionforgood/ (else DFID_DATA, else ../shared/data, else a download of the public release).")]
         public string? Data { get; init; }
@@ -48,7 +52,8 @@ internal sealed class DemoCommand(IAnsiConsole console) : AsyncCommand<DemoComma
         public bool Quiet { get; init; }
 
         public override ValidationResult Validate() =>
-            PerStratum < 1 ? ValidationResult.Error("--per-stratum must be at least 1")
+            Corpus is not (DemoSetup.Dataset or DemoSetup.SalesTalk) ? ValidationResult.Error($"--corpus must be {DemoSetup.Dataset} or {DemoSetup.SalesTalk}")
+            : PerStratum < 1 ? ValidationResult.Error("--per-stratum must be at least 1")
             : Concurrency is < 1 ? ValidationResult.Error("--concurrency must be at least 1")
             : ValidationResult.Success();
     }
@@ -56,23 +61,30 @@ internal sealed class DemoCommand(IAnsiConsole console) : AsyncCommand<DemoComma
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
         var model = settings.Model ?? (Environment.GetEnvironmentVariable("DFID_MODEL") is { Length: > 0 } m ? m : null);
-        var outDir = settings.Out ?? DemoSetup.DefaultRunFolder(model);
-        var resume = "dfid demo" + (settings.Model is null ? "" : $" --model {settings.Model}") + (settings.Out is null ? "" : $" --out {settings.Out}");
+        var salesTalk = settings.Corpus == DemoSetup.SalesTalk;
+        var text = DemoSetup.ExperimentText(model, settings.PerStratum, settings.Corpus);
+        var outDir = settings.Out ?? DemoSetup.DefaultRunFolder(model, settings.Corpus);
+        var resume = "dfid demo" + (salesTalk ? $" --corpus {settings.Corpus}" : "") + (settings.Model is null ? "" : $" --model {settings.Model}") + (settings.Out is null ? "" : $" --out {settings.Out}");
         var probeSettings = new RunSettings(outDir, settings.NoCache, settings.Cache, settings.Concurrency, resume);
         Directory.CreateDirectory(outDir);
         var experimentPath = Path.Combine(outDir, "experiment.yaml");
-        var text = DemoSetup.ExperimentText(model, settings.PerStratum);
         if (!File.Exists(experimentPath) || File.ReadAllText(experimentPath) != text) File.WriteAllText(experimentPath, text);
 
         var cacheFolder = settings.Cache is not null ? Path.GetFullPath(settings.Cache) : CacheFolder.Default();
-        using var http = settings.Offline ? null : new HttpClient { Timeout = TimeSpan.FromMinutes(5) };
-        var dataset = await DemoSetup.LocateOrDownloadAsync(settings.Data, cacheFolder, http, Console.Error.WriteLine, cancellationToken);
-        DemoSetup.ImportOnce(dataset, Path.Combine(outDir, "persuasionforgood.jsonl"), Console.Error.WriteLine);
+        using var http = settings.Offline || salesTalk ? null : new HttpClient { Timeout = TimeSpan.FromMinutes(5) };
+        var dataset = salesTalk
+            ? Corpus.DataLocator.LocateDataset(settings.Data, DemoSetup.SalesTalk)
+            : await DemoSetup.LocateOrDownloadAsync(settings.Data, cacheFolder, http, Console.Error.WriteLine, cancellationToken);
+        DemoSetup.ImportOnce(dataset, Path.Combine(outDir, settings.Corpus + ".jsonl"), Console.Error.WriteLine, settings.Corpus);
 
         var experiment = ExperimentParser.Load(experimentPath);
-        Console.Error.WriteLine(model is null
-            ? "conditions: replay and retrieval with the learned instrument (offline). Set DFID_MODEL=SPEC or pass --model SPEC to add persona and instructed with an LLM judge."
-            : $"conditions: replay, retrieval (learned instrument); persona, instructed (LLM judge) on {model}");
+        Console.Error.WriteLine(salesTalk
+            ? $"conditions: replay, retrieval, persona, instructed with an LLM judge on {model}; rollouts: retrieval against the retrieval agent, persona against an LLM salesperson"
+            : model is null
+            ? "conditions: replay and retrieval with the learned instrument (offline), exit probes, and rollouts of the retrieval user against the retrieval agent. Set DFID_MODEL=SPEC or pass --model SPEC to add persona and instructed with an LLM judge."
+            : $"conditions: replay, retrieval (learned instrument); persona, instructed (LLM judge) on {model}; rollouts against the retrieval agent and an LLM persuader");
+        if (!salesTalk)
+            Console.Error.WriteLine("note: PersuasionForGood required about ten turns per chat, so its real early exits are rare by design; its exits are at the end of the chat.");
         return await RunExecution.RunAsync(console, experiment, probeSettings, settings.Quiet, cancellationToken);
     }
 }

@@ -83,9 +83,16 @@ internal static partial class DemoSetup
             $"Downloaded by dfid demo from ohyj1002/persuasionforgood@{SourceCommit} (Apache-2.0), SHA-256 checked.\n", cancellationToken);
     }
 
+    /// <summary>The Japanese sales talk corpus's folder name.</summary>
+    public const string SalesTalk = "salestalk-ja";
+
     /// <summary>Imports the dataset into <paramref name="corpusPath"/> unless a previous import of the same source files is there.</summary>
+    /// <param name="datasetFolder">The dataset's folder.</param>
+    /// <param name="corpusPath">The corpus file to write.</param>
+    /// <param name="log">Progress notes.</param>
+    /// <param name="dataset"><see cref="Dataset"/> or <see cref="SalesTalk"/>.</param>
     /// <returns>Whether an import ran (false: reused).</returns>
-    public static bool ImportOnce(string datasetFolder, string corpusPath, Action<string>? log = null)
+    public static bool ImportOnce(string datasetFolder, string corpusPath, Action<string>? log = null, string dataset = Dataset)
     {
         ArgumentNullException.ThrowIfNull(datasetFolder);
         ArgumentNullException.ThrowIfNull(corpusPath);
@@ -93,31 +100,40 @@ internal static partial class DemoSetup
         var stampPath = corpusPath + ".source";
         if (File.Exists(corpusPath) && File.Exists(stampPath) && File.ReadAllText(stampPath) == stamp) return false;
         log?.Invoke($"importing {datasetFolder} into {corpusPath}");
-        var result = new PersuasionForGoodImporter().Import(new CorpusImportRequest(datasetFolder, null));
+        ICorpusImporter importer = dataset == SalesTalk ? new SalesTalkJaImporter() : new PersuasionForGoodImporter();
+        var result = importer.Import(new CorpusImportRequest(datasetFolder, null));
         if (result.Problems.Count > 0)
-            throw new DfidException($"{result.Problems.Count} problems importing {datasetFolder}, e.g. {result.Problems[0]}; run `dfid corpus import --format persuasionforgood` to see them all", 1);
+            throw new DfidException($"{result.Problems.Count} problems importing {datasetFolder}, e.g. {result.Problems[0]}; run `dfid corpus import --format {dataset}` to see them all", 1);
         Directory.CreateDirectory(Path.GetDirectoryName(Path.GetFullPath(corpusPath))!);
         CorpusFile.Write(corpusPath, result.Conversations);
         File.WriteAllText(stampPath, stamp);
         return true;
     }
 
-    /// <summary>The default experiment text: offline, or with the persona/instructed conditions on <paramref name="model"/>.</summary>
-    public static string ExperimentText(string? model, int perStratum = 187)
+    /// <summary>The default experiment text: offline, or with the persona/instructed conditions on <paramref name="model"/>;
+    /// for <see cref="SalesTalk"/> the Japanese sales experiment (which needs a model).</summary>
+    /// <exception cref="DfidException">The sales talk without a model (exit code 2): its text is Japanese and the offline learned
+    /// instrument is English-only.</exception>
+    public static string ExperimentText(string? model, int perStratum = 187, string dataset = Dataset)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(perStratum, 1);
-        var template = PromptText.Resource(model is null ? "experiments/demo.yaml" : "experiments/demo-llm.yaml");
+        if (dataset == SalesTalk && model is null)
+            throw new DfidException(
+                "the salestalk-ja demo needs a model (--model SPEC or DFID_MODEL=SPEC, e.g. openai:gpt-4o-mini or gguf:PATH): its chats are in Japanese, " +
+                "and the offline learned instrument is trained on English PersuasionForGood turns, so dfid does not apply it to them", 2);
+        var template = PromptText.Resource(dataset == SalesTalk ? "experiments/demo-salestalk.yaml" : model is null ? "experiments/demo.yaml" : "experiments/demo-llm.yaml");
         var values = new Dictionary<string, string> { ["per_stratum"] = perStratum.ToString(CultureInfo.InvariantCulture) };
         if (model is not null) values["model"] = model.Replace("\"", "\\\"", StringComparison.Ordinal);
         return PromptText.Fill(template, values) + "\n";
     }
 
-    /// <summary>The default run folder: <c>runs/demo</c>, or <c>runs/demo-MODEL</c> with a model (a folder holds one experiment).</summary>
-    public static string DefaultRunFolder(string? model) =>
-        Path.Combine("runs", model is null ? "demo" : "demo-" + Slug().Replace(model, "-").Trim('-').ToLowerInvariant());
+    /// <summary>The default run folder: <c>runs/demo</c>, or <c>runs/demo-MODEL</c> with a model, <c>runs/demo-salestalk-ja-MODEL</c>
+    /// for the sales talk (a folder holds one experiment).</summary>
+    public static string DefaultRunFolder(string? model, string dataset = Dataset) =>
+        Path.Combine("runs", "demo" + (dataset == Dataset ? "" : "-" + dataset) + (model is null ? "" : "-" + Slug().Replace(model, "-").Trim('-').ToLowerInvariant()));
 
     private static string SourceStamp(string folder) => string.Join("\n",
-        Directory.EnumerateFiles(folder, "*.csv").Order(StringComparer.Ordinal)
+        Directory.EnumerateFiles(folder).Where(f => f.EndsWith(".csv", StringComparison.Ordinal) || f.EndsWith(".json", StringComparison.Ordinal)).Order(StringComparer.Ordinal)
             .Select(f => $"{Path.GetFileName(f)} {new FileInfo(f).Length} {File.GetLastWriteTimeUtc(f):O}"));
 
     [GeneratedRegex("[^A-Za-z0-9._]+")]
