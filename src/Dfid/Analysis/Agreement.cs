@@ -46,10 +46,17 @@ public static class Agreement
 
     /// <summary>Cohen's κ with quadratic weights, <c>1 − Σ w·O / Σ w·E</c>, <c>w = (i − j)²</c>.</summary>
     /// <remarks>NaN when there are no items or the expected weighted disagreement is 0 (both raters constant on one category).</remarks>
-    public static double CohensKappaQuadratic(ReadOnlySpan<int> reference, ReadOnlySpan<int> predicted, int categories)
+    public static double CohensKappaQuadratic(ReadOnlySpan<int> reference, ReadOnlySpan<int> predicted, int categories) =>
+        CohensKappaQuadratic(ConfusionMatrix(reference, predicted, categories));
+
+    /// <summary>Quadratic-weighted Cohen's κ of a confusion matrix (rows reference, columns predicted); NaN when empty or when
+    /// the expected disagreement is 0.</summary>
+    public static double CohensKappaQuadratic(int[,] m)
     {
-        var m = ConfusionMatrix(reference, predicted, categories);
-        var n = (double)reference.Length;
+        ArgumentNullException.ThrowIfNull(m);
+        var categories = m.GetLength(0);
+        double n = 0;
+        foreach (var v in m) n += v;
         if (n == 0) return double.NaN;
         var rows = new double[categories];
         var cols = new double[categories];
@@ -72,20 +79,30 @@ public static class Agreement
     /// ordinal distance <c>δ²(c,k) = (Σ_{g=c..k} n_g − (n_c + n_k)/2)²</c>;
     /// <c>α = 1 − (n − 1) Σ o·δ² / Σ n_c n_k δ²</c>. NaN when there are no items or a single category is used.
     /// </remarks>
-    public static double KrippendorffAlphaOrdinal(ReadOnlySpan<int> reference, ReadOnlySpan<int> predicted, int categories)
+    public static double KrippendorffAlphaOrdinal(ReadOnlySpan<int> reference, ReadOnlySpan<int> predicted, int categories) =>
+        KrippendorffAlphaOrdinal(ConfusionMatrix(reference, predicted, categories));
+
+    /// <summary>Krippendorff's α (ordinal metric, two coders, no missing values) of a confusion matrix; NaN when empty or when
+    /// the expected disagreement is 0.</summary>
+    public static double KrippendorffAlphaOrdinal(int[,] m)
     {
-        Check(reference, predicted, categories);
-        if (reference.Length == 0) return double.NaN;
+        ArgumentNullException.ThrowIfNull(m);
+        var categories = m.GetLength(0);
+        var items = 0;
+        foreach (var v in m) items += v;
+        if (items == 0) return double.NaN;
+        // Coincidences: each (reference, predicted) pair counts both ways.
         var o = new double[categories, categories];
-        for (var i = 0; i < reference.Length; i++)
-        {
-            o[reference[i], predicted[i]] += 1;
-            o[predicted[i], reference[i]] += 1;
-        }
+        for (var i = 0; i < categories; i++)
+            for (var j = 0; j < categories; j++)
+            {
+                o[i, j] += m[i, j];
+                o[j, i] += m[i, j];
+            }
         var nc = new double[categories];
         for (var c = 0; c < categories; c++)
             for (var k = 0; k < categories; k++) nc[c] += o[c, k];
-        var n = 2.0 * reference.Length;
+        var n = 2.0 * items;
         double observed = 0, expected = 0;
         for (var c = 0; c < categories; c++)
             for (var k = 0; k < categories; k++)
@@ -161,6 +178,45 @@ public static class Agreement
         {
             var (r, p) = Concat(groups, draw);
             var v = statistic(r, p);
+            if (double.IsNaN(v)) undefined++;
+            else values.Add(v);
+        }
+        if (values.Count == 0) return new BootstrapInterval(estimate, double.NaN, double.NaN, 0, undefined);
+        values.Sort();
+        var alpha = (1 - level) / 2;
+        return new BootstrapInterval(estimate, Quantile7(values, alpha), Quantile7(values, 1 - alpha), values.Count, undefined);
+    }
+
+    /// <summary>
+    /// As <see cref="BootstrapCi"/> for a statistic of the confusion matrix alone (κ, α): each group's matrix is counted once
+    /// and a resample adds matrices, instead of re-concatenating every turn — the same values, a fraction of the work.
+    /// </summary>
+    public static BootstrapInterval BootstrapCiOfConfusion(
+        IReadOnlyList<(int[] Reference, int[] Predicted)> groups, int categories, Func<int[,], double> statistic, IReadOnlyList<int[]> resamples,
+        double level = 0.95)
+    {
+        ArgumentNullException.ThrowIfNull(groups);
+        ArgumentNullException.ThrowIfNull(statistic);
+        ArgumentNullException.ThrowIfNull(resamples);
+        if (level is <= 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(level), "level must be in (0, 1).");
+        var perGroup = groups.Select(g => ConfusionMatrix(g.Reference, g.Predicted, categories)).ToArray();
+        int[,] Sum(IEnumerable<int> draw)
+        {
+            var m = new int[categories, categories];
+            foreach (var g in draw)
+            {
+                var gm = perGroup[g];
+                for (var i = 0; i < categories; i++)
+                    for (var j = 0; j < categories; j++) m[i, j] += gm[i, j];
+            }
+            return m;
+        }
+        var estimate = statistic(Sum(Enumerable.Range(0, groups.Count)));
+        var values = new List<double>(resamples.Count);
+        var undefined = 0;
+        foreach (var draw in resamples)
+        {
+            var v = statistic(Sum(draw));
             if (double.IsNaN(v)) undefined++;
             else values.Add(v);
         }

@@ -49,8 +49,8 @@ public static class InstrumentAgreementAnalysis
             var reference = groups.SelectMany(g => g.Reference).ToArray();
             var predicted = groups.SelectMany(g => g.Predicted).ToArray();
             var draws = Agreement.DrawResamples(groups.Count, resamples, new Random(unchecked((int)seed)));
-            var kappa = Agreement.BootstrapCi(groups, (a, b) => Agreement.CohensKappaQuadratic(a, b, stages.Length), draws);
-            var alpha = Agreement.BootstrapCi(groups, (a, b) => Agreement.KrippendorffAlphaOrdinal(a, b, stages.Length), draws);
+            var kappa = Agreement.BootstrapCiOfConfusion(groups, stages.Length, Agreement.CohensKappaQuadratic, draws);
+            var alpha = Agreement.BootstrapCiOfConfusion(groups, stages.Length, Agreement.KrippendorffAlphaOrdinal, draws);
             var m = Agreement.ConfusionMatrix(reference, predicted, stages.Length);
             var confusion = Enumerable.Range(0, stages.Length).Select(i => (IReadOnlyList<int>)Enumerable.Range(0, stages.Length).Select(j => m[i, j]).ToList()).ToList();
             result.Add(new InstrumentAgreement($"real turns, instrument {byInstrument.Key}", pairs.Count, Est(kappa), Est(alpha), names, confusion));
