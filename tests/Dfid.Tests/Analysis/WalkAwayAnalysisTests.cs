@@ -249,6 +249,28 @@ public sealed class WalkAwayAnalysisTests
     }
 
     [Fact]
+    public void ResultsSummary_PrintsTheWalkAwayTablesAfterTheDepthTable()
+    {
+        var results = DecisionFidelityAnalysis.Analyze(WalkAwayReferenceTests.Input() with { Dataset = "persuasionforgood" }, Fast);
+        var text = ResultsSummary.Render(results);
+        var lines = text.Split('\n');
+        var depthEnd = Array.FindIndex(lines, l => l.StartsWith("p: one-sided permutation test", StringComparison.Ordinal));
+        Assert.True(depthEnd > 0);
+        // The depth table lists the teacher-forced condition only.
+        Assert.Contains(lines[..depthEnd], l => l.StartsWith("twin ", StringComparison.Ordinal));
+        Assert.DoesNotContain(lines[..depthEnd], l => l.StartsWith("rollouts ", StringComparison.Ordinal) || l.StartsWith("exit-probes ", StringComparison.Ordinal));
+        var walk = Array.FindIndex(lines, l => l.StartsWith("walk-away:", StringComparison.Ordinal));
+        Assert.True(walk > depthEnd);
+        var w = results.Conditions.Single(c => c.Name == "rollouts").WalkAway!;
+        var y0 = lines.Single(l => l.StartsWith("rollouts ", StringComparison.Ordinal) && l.Contains(" y=0 ", StringComparison.Ordinal) && l.Contains('→'));
+        Assert.Contains(w.Sim.NotConverted.Rate!.Value.ToString("0.000", System.Globalization.CultureInfo.InvariantCulture) + " [", y0, StringComparison.Ordinal);
+        Assert.Contains(lines, l => l.StartsWith("exit-probes ", StringComparison.Ordinal) && l.Contains(" y=1 ", StringComparison.Ordinal) && l.Contains("n/a", StringComparison.Ordinal));
+        Assert.Contains("rollout Δ (matched positions)", text, StringComparison.Ordinal);
+        Assert.EndsWith("PersuasionForGood required about ten turns per chat, so its real early exits are rare by design.\n", text, StringComparison.Ordinal);
+        Assert.Equal("", ResultsSummary.RenderWalkAway(DecisionFidelityAnalysis.Analyze(HandTable.Rows(), Fast)));
+    }
+
+    [Fact]
     public void Examples_ShowTheHeadlineRolloutBesideItsRealContinuation()
     {
         const int cap = 4;
