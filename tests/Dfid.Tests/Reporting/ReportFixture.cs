@@ -147,7 +147,11 @@ internal static class ReportFixture
     {
         var options = new AnalysisOptions
         {
-            Permutations = 2000, BootstrapResamples = 400, Seed = 11, ExampleCount = 4, RolloutExampleCount = 2,
+            Permutations = 2000,
+            BootstrapResamples = 400,
+            Seed = 11,
+            ExampleCount = 4,
+            RolloutExampleCount = 2,
             Conditions = [new ConditionDescriptor(RolloutCondition, null, null, Agent: "retrieval <agent>", Mode: ConditionModes.Rollout)],
             TeacherForcedTwins = new Dictionary<string, string> { [RolloutCondition] = Conditions[0] },
         };
