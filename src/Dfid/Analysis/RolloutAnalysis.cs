@@ -58,9 +58,10 @@ internal static class RolloutAnalysis
         public RolloutRow First => Rows[0];
     }
 
-    // Per-conversation columns, in this order; the first three are permutation-tested together.
-    private const int RolloutAll = 0, RolloutCommon = 1, TeacherCommon = 2, RolloutMinusTeacher = 3,
-        RealWalk = 4, SimWalk = 5, WalkDiff = 6, RealConv = 7, SimConv = 8, ConvDiff = 9, K = 10, Tested = 3;
+    // Per-conversation columns, in this order; the first three are permutation-tested together. Differences (simulated −
+    // real, rollout − teacher-forced) are not columns of their own: both sides are eligible on the same conversations, so
+    // the difference of their resampled means is the resampled mean of the difference, and seven columns fit two vectors.
+    private const int RolloutAll = 0, RolloutCommon = 1, TeacherCommon = 2, RealWalk = 3, SimWalk = 4, RealConv = 5, SimConv = 6, K = 7, Tested = 3;
 
     public static WalkAwayResult Compute(string condition, IReadOnlyList<RolloutRow> rows, IReadOnlyList<RolloutTurn> turns,
         IReadOnlyList<RealContinuation> continuations, (string Name, IReadOnlyList<ProbeRow> Rows)? twin, AnalysisOptions options)
@@ -94,20 +95,16 @@ internal static class RolloutAnalysis
             row[RolloutAll] = rolloutDbar;
             row[RolloutCommon] = common ? rolloutDbar : double.NaN;
             row[TeacherCommon] = common ? tf.Dbar : double.NaN;
-            row[RolloutMinusTeacher] = common ? rolloutDbar - tf.Dbar : double.NaN;
             row[RealWalk] = realWalk;
             row[SimWalk] = simWalk;
-            row[WalkDiff] = simWalk - realWalk;
             row[RealConv] = realConv;
             row[SimConv] = simConv;
-            row[ConvDiff] = simConv - realConv;
             (c.Converted ? b : a).AddRange(row);
             probes[RolloutAll] += matched;
             if (common)
             {
                 probes[RolloutCommon] += matched;
                 probes[TeacherCommon] += tf.Probes;
-                probes[RolloutMinusTeacher] += matched;
             }
         }
         double[] notConverted = [.. a], converted = [.. b];
@@ -122,11 +119,14 @@ internal static class RolloutAnalysis
             double[] values = [.. DecisionFidelityAnalysis.ColumnOf(notConverted, K, e), .. DecisionFidelityAnalysis.ColumnOf(converted, K, e)];
             return DecisionFidelityAnalysis.RateOf(values, reps[e].PooledMean, level);
         }
-        Estimate Diff(int e, bool isConverted)
+        // Simulated − real within a stratum: every conversation has both, paired by conversation.
+        Estimate Diff(int sim, int real, bool isConverted)
         {
-            var values = DecisionFidelityAnalysis.ColumnOf(isConverted ? converted : notConverted, K, e);
-            return values.Length == 0 ? Estimate.Undefined
-                : DecisionFidelityAnalysis.EstimateOf(Descriptive.Mean(values), isConverted ? reps[e].MeanB : reps[e].MeanA, level);
+            var x = isConverted ? converted : notConverted;
+            double[] s = DecisionFidelityAnalysis.ColumnOf(x, K, sim), r = DecisionFidelityAnalysis.ColumnOf(x, K, real);
+            return s.Length == 0 ? Estimate.Undefined
+                : DecisionFidelityAnalysis.EstimateOf(Descriptive.Mean(s) - Descriptive.Mean(r),
+                    isConverted ? Minus(reps[sim].MeanB, reps[real].MeanB) : Minus(reps[sim].MeanA, reps[real].MeanA), level);
         }
         EndpointResult Contrast(int e, string description) =>
             DecisionFidelityAnalysis.Contrast(notConverted, converted, K, probes, e, reps[e], e < Tested ? p[e] : null, description, options);
@@ -134,9 +134,12 @@ internal static class RolloutAnalysis
         TeacherForcedComparison? comparison = null;
         if (twin is { } tw)
         {
-            double[] da = DecisionFidelityAnalysis.ColumnOf(notConverted, K, RolloutMinusTeacher), db = DecisionFidelityAnalysis.ColumnOf(converted, K, RolloutMinusTeacher);
-            var difference = da.Length > 0 && db.Length > 0
-                ? DecisionFidelityAnalysis.EstimateOf(Descriptive.Mean(da) - Descriptive.Mean(db), reps[RolloutMinusTeacher].Difference, level)
+            // Rollout Δ − teacher-forced Δ on the same conversations, from the same resamples (paired).
+            double[] ra = DecisionFidelityAnalysis.ColumnOf(notConverted, K, RolloutCommon), rb = DecisionFidelityAnalysis.ColumnOf(converted, K, RolloutCommon);
+            double[] ta = DecisionFidelityAnalysis.ColumnOf(notConverted, K, TeacherCommon), tb = DecisionFidelityAnalysis.ColumnOf(converted, K, TeacherCommon);
+            var difference = ra.Length > 0 && rb.Length > 0
+                ? DecisionFidelityAnalysis.EstimateOf(Descriptive.Mean(ra) - Descriptive.Mean(rb) - (Descriptive.Mean(ta) - Descriptive.Mean(tb)),
+                    Minus(reps[RolloutCommon].Difference, reps[TeacherCommon].Difference), level)
                 : Estimate.Undefined;
             comparison = new TeacherForcedComparison(tw.Name,
                 Contrast(RolloutCommon, "rollout D̄ on the conversations with both a rollout D̄ and a teacher-forced D̄"),
@@ -151,17 +154,24 @@ internal static class RolloutAnalysis
             Counts: new RolloutCountsByStratum(Count(convs, true), Count(convs, false)),
             Real: new StratumRates(Rate(RealWalk, true), Rate(RealWalk, false)),
             Sim: new StratumRates(Rate(SimWalk, true), Rate(SimWalk, false)),
-            SimMinusReal: new StratumEstimates(Diff(WalkDiff, true), Diff(WalkDiff, false)),
+            SimMinusReal: new StratumEstimates(Diff(SimWalk, RealWalk, true), Diff(SimWalk, RealWalk, false)),
             LogrankP: LogRank(convs),
             KmCurves: new KaplanMeierByStratum(Curves(convs, true, level), Curves(convs, false, level)),
             Conversion: new ConversionRates(
                 new StratumRatesWithAll(Rate(RealConv, true), Rate(RealConv, false), All(RealConv)),
                 new StratumRatesWithAll(Rate(SimConv, true), Rate(SimConv, false), All(SimConv)),
-                new StratumEstimates(Diff(ConvDiff, true), Diff(ConvDiff, false))),
+                new StratumEstimates(Diff(SimConv, RealConv, true), Diff(SimConv, RealConv, false))),
             RolloutDelta: Contrast(RolloutAll,
                 "rollout D: δ(simulated user turn k) − δ(k-th real user turn after the start) at matched positions (both labelled), averaged per rollout, then per conversation"),
             TeacherForced: comparison,
             Examples: Examples(condition, convs, turns, continuations, options.RolloutExampleCount));
+    }
+
+    private static double[] Minus(double[] x, double[] y)
+    {
+        var z = new double[x.Length];
+        for (var i = 0; i < z.Length; i++) z[i] = x[i] - y[i];
+        return z;
     }
 
     // ---- input checks -----------------------------------------------------------------------------
