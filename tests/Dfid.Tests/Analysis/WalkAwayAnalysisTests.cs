@@ -249,6 +249,33 @@ public sealed class WalkAwayAnalysisTests
     }
 
     [Fact]
+    public void ResultsJson_WithWalkAway_HasTheIssuesNamesAndRoundTrips()
+    {
+        var results = DecisionFidelityAnalysis.Analyze(WalkAwayReferenceTests.Input() with { Dataset = "persuasionforgood" }, Fast);
+        var json = AnalysisResultsJson.Serialize(results);
+        Assert.Equal(json, AnalysisResultsJson.Serialize(AnalysisResultsJson.Deserialize(json)));
+        using var doc = System.Text.Json.JsonDocument.Parse(json);
+        var conditions = doc.RootElement.GetProperty("conditions").EnumerateArray().ToList();
+        Assert.Equal(["probe", "probe", "rollout"], conditions.Select(c => c.GetProperty("mode").GetString()));
+        var w = conditions[2].GetProperty("walk_away");
+        foreach (var side in new[] { "real", "sim" })
+            foreach (var stratum in new[] { "not_converted", "converted" })
+                foreach (var key in new[] { "rate", "ci_low", "ci_high", "n" })
+                    Assert.True(w.GetProperty(side).GetProperty(stratum).TryGetProperty(key, out _), $"walk_away.{side}.{stratum}.{key}");
+        foreach (var key in new[] { "not_converted", "converted", "stratified" })
+            Assert.Equal(System.Text.Json.JsonValueKind.Number, w.GetProperty("logrank_p").GetProperty(key).ValueKind);
+        var step = w.GetProperty("km_curves").GetProperty("not_converted").GetProperty("sim").GetProperty("steps")[0];
+        foreach (var key in new[] { "time", "n_risk", "n_event", "n_censor", "survival", "std_err", "ci_low", "ci_high" })
+            Assert.True(step.TryGetProperty(key, out _), "km step " + key);
+        var exits = conditions[1].GetProperty("exits");
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, exits.GetProperty("converted").GetProperty("recall").GetProperty("rate").ValueKind);
+        Assert.True(exits.GetProperty("converted").GetProperty("censored").GetBoolean());
+        Assert.True(exits.GetProperty("not_converted").TryGetProperty("mcnemar_p", out _));
+        Assert.Equal(System.Text.Json.JsonValueKind.Null, conditions[0].GetProperty("walk_away").ValueKind);
+        Assert.Equal("persuasionforgood", doc.RootElement.GetProperty("dataset").GetString());
+    }
+
+    [Fact]
     public void ResultsSummary_PrintsTheWalkAwayTablesAfterTheDepthTable()
     {
         var results = DecisionFidelityAnalysis.Analyze(WalkAwayReferenceTests.Input() with { Dataset = "persuasionforgood" }, Fast);
