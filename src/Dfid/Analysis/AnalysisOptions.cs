@@ -17,6 +17,14 @@ public static class ConditionModes
 
     /// <summary>Free-running rollouts (the walk-away measurement).</summary>
     public const string Rollout = "rollout";
+
+    /// <summary>Whether a condition belongs in the depth tables: a probe condition with teacher-forced probe rows (a rollout
+    /// condition, or a condition that has only exit probes, has no depth numbers).</summary>
+    public static bool HasDepth(ConditionResult condition)
+    {
+        ArgumentNullException.ThrowIfNull(condition);
+        return condition.Mode != Rollout && !(condition.Exits is not null && condition.Counts.Converted.Probes + condition.Counts.NotConverted.Probes == 0);
+    }
 }
 
 /// <summary>Options of <see cref="DecisionFidelityAnalysis.Analyze(AnalysisInput, AnalysisOptions?)"/>.</summary>

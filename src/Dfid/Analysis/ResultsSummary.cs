@@ -14,8 +14,7 @@ public static class ResultsSummary
         string[] header = ["condition", "n (y=0/y=1)", "E[D|y=0]", "E[D|y=1]", "marginal", "Δ [95% CI]", "d [95% CI]", "p", "p Holm"];
         var lines = new List<string[]> { header };
         // Rollout conditions (and exit-probe conditions without depth probes) have no teacher-forced Δ: they are in the walk-away table.
-        var depth = results.Conditions.Where(c => c.Mode != ConditionModes.Rollout
-            && !(c.Exits is not null && c.Counts.Converted.Probes + c.Counts.NotConverted.Probes == 0)).ToList();
+        var depth = results.Conditions.Where(ConditionModes.HasDepth).ToList();
         foreach (var c in depth)
         {
             var holm = results.Robustness.Rows.FirstOrDefault(r => r.Condition == c.Name)?.PHolm;
@@ -89,13 +88,9 @@ public static class ResultsSummary
                     lines.Add([c.Name, label, Count(s.ExitPoints), WithCi(s.Recall), WithCi(s.FalseExits), Share(s.RealExitConversationShare), P(s.McNemarP)]);
             Table(sb, lines);
         }
-        if (sb.Length > 0 && IsPersuasionForGood(results.Dataset))
-            sb.Append("PersuasionForGood required about ten turns per chat, so its real early exits are rare by design.\n");
+        if (sb.Length > 0 && WalkAwayNotes.IsPersuasionForGood(results.Dataset)) sb.Append(WalkAwayNotes.PersuasionForGood).Append('\n');
         return sb.ToString();
     }
-
-    private static bool IsPersuasionForGood(string? dataset) =>
-        new string((dataset ?? "").Where(char.IsAsciiLetterOrDigit).Select(char.ToLowerInvariant).ToArray()) is "persuasionforgood" or "p4g";
 
     private static void Table(StringBuilder sb, List<string[]> lines)
     {

@@ -14,15 +14,13 @@ internal static partial class ReportBuilder
     public const double RareRealExitShare = 0.05;
 
     /// <summary>The sentence the issue and the protocol require for PersuasionForGood runs.</summary>
-    public const string PersuasionForGoodNote =
-        "PersuasionForGood required about ten turns per chat, so its real early exits are rare by design: " +
-        "real non-donors mostly stop where the required chat ended, and the real exit rates and curves here reflect that task rule, not free choice.";
+    public const string PersuasionForGoodNote = WalkAwayNotes.PersuasionForGood +
+        " Real non-donors mostly stop where the required chat ended: the real exit rates and curves here reflect that task rule, not free choice.";
 
     /// <summary>Conditions the depth sections show: teacher-forced probe conditions with probe rows.</summary>
     private static AnalysisResults DepthOnly(AnalysisResults r)
     {
-        var depth = r.Conditions.Where(c => c.Mode != ConditionModes.Rollout
-            && !(c.Exits is not null && c.Counts.Converted.Probes + c.Counts.NotConverted.Probes == 0)).ToList();
+        var depth = r.Conditions.Where(ConditionModes.HasDepth).ToList();
         return depth.Count == r.Conditions.Count ? r : r with { Conditions = depth };
     }
 
@@ -109,8 +107,7 @@ internal static partial class ReportBuilder
             else if (m.TryGetProperty("corpus", out var c) && c.ValueKind == JsonValueKind.Object && c.TryGetProperty("dataset", out var cd) && cd.ValueKind == JsonValueKind.String)
                 dataset = cd.GetString();
         }
-        var key = new string((dataset ?? "").Where(char.IsAsciiLetterOrDigit).Select(char.ToLowerInvariant).ToArray());
-        return key is "persuasionforgood" or "p4g";
+        return WalkAwayNotes.IsPersuasionForGood(dataset);
     }
 
     /// <summary>The conditions whose measured real exit share among non-converters is below <see cref="RareRealExitShare"/>.</summary>
