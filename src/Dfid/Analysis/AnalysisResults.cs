@@ -17,6 +17,7 @@ namespace Dfid.Analysis;
 /// <param name="InstrumentValidation">Each instrument's agreement with human stages on the probed real turns; empty without human labels.</param>
 /// <param name="ProbeTableStamp">Digest of the run store's probe table these results were computed from (null when not from a store);
 /// a report re-analyses when the store's digest differs.</param>
+/// <param name="Dataset">The corpus's dataset id when the caller named it (<see cref="AnalysisInput.Dataset"/>); null otherwise.</param>
 public sealed record AnalysisResults(
     string Schema,
     AnalysisSettings Settings,
@@ -24,7 +25,8 @@ public sealed record AnalysisResults(
     RobustnessSummary Robustness,
     JsonElement? Manifest = null,
     IReadOnlyList<InstrumentAgreement>? InstrumentValidation = null,
-    string? ProbeTableStamp = null)
+    string? ProbeTableStamp = null,
+    string? Dataset = null)
 {
     /// <summary>The schema id of this record tree.</summary>
     public const string SchemaId = "dfid.results/1";
@@ -112,6 +114,11 @@ public sealed record ConditionCounts(StratumCounts Converted, StratumCounts NotC
 /// <param name="PredictionPowered">Instrument-error-corrected estimates; null when no row carries a human label.</param>
 /// <param name="Histogram">Histogram of D̄ per stratum (for plots).</param>
 /// <param name="Examples">Non-converter probes with the largest depth gap (sim − real), with their texts.</param>
+/// <param name="Mode"><see cref="ConditionModes.Probe"/> (teacher-forced probes) or <see cref="ConditionModes.Rollout"/>
+/// (free-running rollouts; the depth fields above are then empty: a rollout condition has no teacher-forced probes).</param>
+/// <param name="Agent">Agent id of a rollout condition (null for probe conditions or when the caller did not name it).</param>
+/// <param name="Exits">The exit channel at teacher-forced probes; null when the condition has no exit probes.</param>
+/// <param name="WalkAway">Walk-away statistics of a rollout condition; null for probe conditions.</param>
 public sealed record ConditionResult(
     string Name,
     string? Simulator,
@@ -132,7 +139,11 @@ public sealed record ConditionResult(
     EndpointResult? Hindsight,
     PredictionPoweredResult? PredictionPowered,
     DbarHistogram Histogram,
-    IReadOnlyList<ExampleProbe> Examples);
+    IReadOnlyList<ExampleProbe> Examples,
+    string Mode = ConditionModes.Probe,
+    string? Agent = null,
+    ExitResult? Exits = null,
+    WalkAwayResult? WalkAway = null);
 
 /// <summary>Δ, d and p of one endpoint (a per-probe difference averaged per conversation, contrasted between strata).</summary>
 /// <param name="Description">What D is for this endpoint.</param>

@@ -10,7 +10,7 @@ namespace Dfid.Analysis;
 /// stream derived from the seed, the condition's name and the endpoint, so adding a condition does not change
 /// another condition's numbers.
 /// </remarks>
-public static class DecisionFidelityAnalysis
+public static partial class DecisionFidelityAnalysis
 {
     /// <summary>The depth coding δ of the primary endpoint.</summary>
     public const string DepthCoding = "resisting=0,exploring=1,engaging=2,considering=3,deciding=4";
@@ -23,8 +23,29 @@ public static class DecisionFidelityAnalysis
     public static AnalysisResults Analyze(IReadOnlyList<ProbeRow> rows, AnalysisOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(rows);
+        return Analyze(new AnalysisInput(rows), options);
+    }
+
+    /// <summary>Analyses every condition of a run: the depth statistics of the probe table and, when the input carries them,
+    /// the exit probes and the rollouts (walk-away).</summary>
+    /// <param name="input">Probe rows, exit rows, rollout rows, rollout turns and real continuations.</param>
+    /// <param name="options">Resampling, family, descriptor and twin options; null for the defaults.</param>
+    /// <returns>The results tree (without manifest). Conditions appear in order of first appearance in the probe rows, then
+    /// the exit rows, then the rollout rows; a depth-only input gives exactly what <see cref="Analyze(IReadOnlyList{ProbeRow}, AnalysisOptions?)"/> gave
+    /// before walk-away existed (the new fields null, <c>mode</c> "probe").</returns>
+    /// <exception cref="DfidException">A conversation has conflicting outcomes, a walk-away row is inconsistent (the message names
+    /// the condition, conversation and sample), a condition has both probe and rollout rows, or an option names an unknown condition.</exception>
+    public static AnalysisResults Analyze(AnalysisInput input, AnalysisOptions? options = null)
+    {
+        ArgumentNullException.ThrowIfNull(input);
+        ArgumentNullException.ThrowIfNull(input.ProbeRows);
+        ArgumentNullException.ThrowIfNull(input.ExitRows);
+        ArgumentNullException.ThrowIfNull(input.RolloutRows);
+        ArgumentNullException.ThrowIfNull(input.RolloutTurns);
+        ArgumentNullException.ThrowIfNull(input.RealContinuations);
         options ??= new AnalysisOptions();
         options.Validate();
+        var rows = input.ProbeRows;
 
         var byCondition = new List<(string Name, List<ProbeRow> Rows)>();
         var index = new Dictionary<string, int>(StringComparer.Ordinal);
@@ -39,18 +60,39 @@ public static class DecisionFidelityAnalysis
             }
             byCondition[i].Rows.Add(row);
         }
+        var exitRows = GroupByCondition(input.ExitRows, r => r.Condition);
+        var rolloutRows = GroupByCondition(input.RolloutRows, r => r.Condition);
+        var names = byCondition.Select(c => c.Name).ToList();
+        foreach (var name in exitRows.Keys.Concat(rolloutRows.Keys))
+            if (!names.Contains(name, StringComparer.Ordinal)) names.Add(name);
+
+        var descriptors = (options.Conditions ?? []).GroupBy(c => c.Name, StringComparer.Ordinal).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal);
+        var modes = names.ToDictionary(n => n, n => ModeOf(n, descriptors.GetValueOrDefault(n), index.ContainsKey(n), rolloutRows.ContainsKey(n)), StringComparer.Ordinal);
 
         var family = options.ConfirmatoryFamily ?? byCondition.Select(c => c.Name).ToList();
         foreach (var name in family)
             if (!index.ContainsKey(name))
                 throw new DfidException($"confirmatory family names condition '{name}', which has no probe rows; known: {string.Join(", ", index.Keys)}", 2);
 
-        var conditions = byCondition.Select(c => AnalyzeCondition(c.Name, c.Rows, options)).ToList();
-        var robustness = Robustness(conditions, family);
+        var conditions = names.Select(name =>
+        {
+            var probeRows = index.TryGetValue(name, out var i) ? byCondition[i].Rows : [];
+            var result = AnalyzeCondition(name, probeRows, options);
+            var exits = exitRows.TryGetValue(name, out var e) ? ExitProbeAnalysis.Compute(name, e, options) : null;
+            WalkAwayResult? walkAway = null;
+            if (rolloutRows.TryGetValue(name, out var r))
+            {
+                var twin = TwinOf(name, descriptors, modes, index, options);
+                walkAway = RolloutAnalysis.Compute(name, r, input.RolloutTurns, input.RealContinuations,
+                    twin is null ? null : (twin, byCondition[index[twin]].Rows), options);
+            }
+            return result with { Mode = modes[name], Agent = descriptors.GetValueOrDefault(name)?.Agent, Exits = exits, WalkAway = walkAway };
+        }).ToList();
+        var robustness = Robustness(conditions.Where(c => c.Mode == ConditionModes.Probe).ToList(), family);
         var settings = new AnalysisSettings(options.Permutations, options.BootstrapResamples, options.Seed, options.ConfidenceLevel, family.ToList(), DepthCoding);
         var instrumentOf = (options.Conditions ?? []).Where(c => c.Instrument is not null).ToDictionary(c => c.Name, c => c.Instrument!, StringComparer.Ordinal);
         return new AnalysisResults(AnalysisResults.SchemaId, settings, conditions, robustness,
-            InstrumentValidation: InstrumentAgreementAnalysis.Compute(rows, instrumentOf, options.Seed));
+            InstrumentValidation: InstrumentAgreementAnalysis.Compute(rows, instrumentOf, options.Seed), Dataset: input.Dataset);
     }
 
     /// <summary>Depth δ of a stage: resisting = 0 … deciding = 4.</summary>
@@ -195,12 +237,15 @@ public static class DecisionFidelityAnalysis
         }
 
         /// <summary>A one-column table of already eligible values.</summary>
-        public EndpointTable(double[] a, double[] b)
+        public EndpointTable(double[] a, double[] b) : this(a, b, 1, [0]) { }
+
+        /// <summary>A table of per-unit values already computed: row-major [unit × K] per stratum, NaN = not eligible.</summary>
+        public EndpointTable(double[] a, double[] b, int k, int[] probes)
         {
-            K = 1;
+            K = k;
             A = a;
             B = b;
-            Probes = [0];
+            Probes = probes;
         }
 
         public int K { get; }

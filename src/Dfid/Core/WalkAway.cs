@@ -71,3 +71,21 @@ public sealed record RolloutRow(
 /// <param name="Stage">The instrument's stage of a user turn (null for agent turns, exits and failures).</param>
 /// <param name="Status">The answer's status: ok, exit, empty, refusal, invalid-answer, model-error.</param>
 public sealed record RolloutTurn(string Condition, string ConversationId, int Sample, int Step, string Role, string? Text, Stage? Stage, string Status);
+
+/// <summary>
+/// The real continuation of a conversation from a rollout's start: what the real user and agent actually said from
+/// <see cref="StartTurn"/> on, shown beside a rollout in the report's examples. Supplied by the caller of the analysis
+/// (read from the corpus); the analysis only copies texts into examples, it never computes from them.
+/// </summary>
+/// <param name="ConversationId">Conversation id.</param>
+/// <param name="StartTurn">Index of the first real user turn a rollout replaces (equals <see cref="RolloutRow.StartTurn"/>).</param>
+/// <param name="Context">The last agent turn of the real prefix (what both branches answered first); null when none.</param>
+/// <param name="Turns">The real turns from <paramref name="StartTurn"/> to the end of the (cut) conversation, in order;
+/// step i of a rollout stands beside <c>Turns[i]</c>.</param>
+public sealed record RealContinuation(string ConversationId, int StartTurn, string? Context, IReadOnlyList<ContinuationTurn> Turns);
+
+/// <summary>One real turn of a <see cref="RealContinuation"/>.</summary>
+/// <param name="Role">"user" or "agent".</param>
+/// <param name="Text">What was said.</param>
+/// <param name="Stage">The instrument's stage of a user turn, when labelled (null for agent turns).</param>
+public sealed record ContinuationTurn(string Role, string Text, Stage? Stage = null);

@@ -6,24 +6,27 @@ namespace Dfid.Reporting;
 
 /// <summary>Lays out <see cref="AnalysisResults"/> as a <see cref="ReportDocument"/>: sections, tables, figures, verdicts.</summary>
 /// <remarks>Pure presentation: every number is read from the results and formatted by <see cref="ReportNumbers"/>.</remarks>
-internal static class ReportBuilder
+internal static partial class ReportBuilder
 {
     public static ReportDocument Build(AnalysisResults results, ReportInputs extras)
     {
+        // The depth sections show the teacher-forced conditions; rollout conditions have their own section.
+        var depth = DepthOnly(results);
+        var manifest = results.Manifest ?? extras.Manifest;
         var sections = new List<ReportSection>
         {
-            VerdictSection(results),
-            EndpointSection(results),
-            StratumMeansSection(results),
-            DistributionSection(results, extras),
-            StageShiftSection(results),
-            PositionSection(results),
+            VerdictSection(depth),
+            EndpointSection(depth),
+            StratumMeansSection(depth),
+            DistributionSection(depth, extras),
+            StageShiftSection(depth),
+            PositionSection(depth),
         };
-        sections.AddRange(OptionalAnalysesSections(results));
-        sections.Add(ExamplesSection(results));
+        sections.AddRange(OptionalAnalysesSections(depth));
+        if (WalkAwaySection(results, manifest) is { } walkAway) sections.Add(walkAway);
+        sections.Add(ExamplesSection(depth));
         if (results.InstrumentValidation is { Count: > 0 } validation) sections.Add(ValidationSection(validation));
-        sections.Add(FailuresSection(results));
-        var manifest = results.Manifest ?? extras.Manifest;
+        sections.Add(FailuresSection(depth));
         sections.Add(ManifestSection(results, manifest));
         if (manifest is { } m && PromptBlocks(m) is { Count: > 0 } prompts)
             sections.Add(new ReportSection("appendix-prompts", "Appendix: prompts", prompts));

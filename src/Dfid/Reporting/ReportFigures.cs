@@ -20,7 +20,7 @@ internal sealed record PositionSeries(string Condition, IReadOnlyList<double> Po
 /// (safe for the common colour-vision deficiencies), SVG for the HTML and PNG for slides.
 /// </summary>
 /// <remarks>The figures only draw what they are given; binning the histogram is the one layout step.</remarks>
-internal static class ReportFigures
+internal static partial class ReportFigures
 {
     public const int Width = 820;
     public const int Height = 500;

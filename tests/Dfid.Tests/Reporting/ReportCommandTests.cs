@@ -80,14 +80,17 @@ public sealed class ReportCommandTests
         var deltaColumn = header.IndexOf("Δ");
         var pColumn = header.IndexOf("p");
         Assert.True(deltaColumn > 0 && pColumn > 0, string.Join(",", header));
-        Assert.Equal(results.Conditions.Count + 1, lines.Count);
-        for (var i = 0; i < results.Conditions.Count; i++)
+        // The endpoint table lists the teacher-forced conditions; rollout conditions have the walk-away section.
+        var conditions = results.Conditions.Where(c => c.Mode == ConditionModes.Probe).ToList();
+        Assert.Contains(results.Conditions, c => c.Mode == ConditionModes.Rollout);
+        Assert.Equal(conditions.Count + 1, lines.Count);
+        for (var i = 0; i < conditions.Count; i++)
         {
             var cells = lines[i + 1];
             Assert.Equal(header.Count, cells.Count);
-            Assert.Equal(results.Conditions[i].Name, cells[0]);
-            Assert.Equal(results.Conditions[i].Delta.Value, double.Parse(cells[deltaColumn], System.Globalization.CultureInfo.InvariantCulture));
-            Assert.Equal(results.Conditions[i].PValue, double.Parse(cells[pColumn], System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(conditions[i].Name, cells[0]);
+            Assert.Equal(conditions[i].Delta.Value, double.Parse(cells[deltaColumn], System.Globalization.CultureInfo.InvariantCulture));
+            Assert.Equal(conditions[i].PValue, double.Parse(cells[pColumn], System.Globalization.CultureInfo.InvariantCulture));
         }
     }
 

@@ -66,13 +66,106 @@ internal static class ReportFixture
         return rows;
     }
 
+    public const string RolloutCondition = "persona rollout <b>retrieval</b>";
+
+    /// <summary>Exit probes of the persona condition: the simulator leaves at about a third of the real exit points and
+    /// at a few ordinary probes.</summary>
+    public static IReadOnlyList<ExitProbeRow> ExitRows(int conversations = 60, int seed = 8)
+    {
+        var rng = new Random(seed);
+        var rows = new List<ExitProbeRow>();
+        for (var c = 0; c < conversations; c++)
+        {
+            var converted = c % 2 == 0;
+            var id = c == 1 ? "conv <img src=x onerror=alert(1)>" : $"c{c:D4}";
+            foreach (var (turn, pos) in new[] { (3, 0.3), (5, 0.6), (7, 0.9) })
+                rows.Add(new ExitProbeRow(Conditions[0], id, converted, turn, pos, false, rng.NextDouble() < 0.06, ProbeStatus.Ok));
+            if (!converted && rng.NextDouble() < 0.7)
+            {
+                var failed = rng.NextDouble() < 0.05;
+                rows.Add(new ExitProbeRow(Conditions[0], id, false, 9, 1, true, failed ? null : rng.NextDouble() < 0.35,
+                    failed ? ProbeStatus.SimulationFailed : ProbeStatus.Ok));
+            }
+        }
+        return rows;
+    }
+
+    /// <summary>Rollouts (K = 2, cap 6) on the same conversations, with hostile texts in the rollout turns and the real continuations.</summary>
+    public static (IReadOnlyList<RolloutRow> Rows, IReadOnlyList<RolloutTurn> Turns, IReadOnlyList<RealContinuation> Real) Rollouts(int conversations = 60, int seed = 9)
+    {
+        const int cap = 6;
+        var rng = new Random(seed);
+        var rows = new List<RolloutRow>();
+        var turns = new List<RolloutTurn>();
+        var real = new List<RealContinuation>();
+        for (var c = 0; c < conversations; c++)
+        {
+            var converted = c % 2 == 0;
+            var id = c == 1 ? "conv <img src=x onerror=alert(1)>" : $"c{c:D4}";
+            var realTurns = 1 + rng.Next(0, 9);
+            var realExit = !converted && rng.NextDouble() < 0.7;
+            var realStages = Enumerable.Range(0, Math.Min(realTurns, cap)).Select(_ => (Stage?)(Stage)rng.Next(0, converted ? 5 : 3)).ToList();
+            var continuation = new List<ContinuationTurn>();
+            for (var u = 0; u < realTurns; u++)
+            {
+                continuation.Add(new ContinuationTurn("user", "Real: " + Hostile[(c + u) % Hostile.Length], u < realStages.Count ? realStages[u] : null));
+                if (u < realTurns - 1 || realExit) continuation.Add(new ContinuationTurn("agent", "Agent: " + Hostile[(c + u + 2) % Hostile.Length]));
+            }
+            real.Add(new RealContinuation(id, 4, "Context: " + Hostile[c % Hostile.Length], continuation));
+            for (var sample = 0; sample < 2; sample++)
+            {
+                var stages = new List<Stage?>();
+                var end = RolloutEnd.Cap;
+                var step = 0;
+                for (var slot = 0; slot < cap; slot++)
+                {
+                    if (rng.NextDouble() < (converted ? 0.02 : 0.06))
+                    {
+                        end = RolloutEnd.Exit;
+                        turns.Add(new RolloutTurn(RolloutCondition, id, sample, step, "user", null, null, "exit"));
+                        break;
+                    }
+                    var stage = (Stage)rng.Next(1, 5);
+                    stages.Add(stage);
+                    turns.Add(new RolloutTurn(RolloutCondition, id, sample, step++, "user", Hostile[(c + slot + sample) % Hostile.Length], stage, "ok"));
+                    if (stage == Stage.Deciding && rng.NextDouble() < 0.5)
+                    {
+                        end = RolloutEnd.Decision;
+                        break;
+                    }
+                    turns.Add(new RolloutTurn(RolloutCondition, id, sample, step++, "agent", "Sim agent: " + Hostile[(c + slot + 4) % Hostile.Length], null, "ok"));
+                }
+                rows.Add(new RolloutRow(RolloutCondition, id, converted, sample, 4, cap, stages.Count, end, stages, realTurns, realExit, realStages));
+            }
+        }
+        return (rows, turns, real);
+    }
+
     private static readonly Lazy<AnalysisResults> Cached = new(Analyse);
 
     private static AnalysisResults Analyse()
     {
-        var options = new AnalysisOptions { Permutations = 2000, BootstrapResamples = 400, Seed = 11, ExampleCount = 4 };
+        var options = new AnalysisOptions
+        {
+            Permutations = 2000,
+            BootstrapResamples = 400,
+            Seed = 11,
+            ExampleCount = 4,
+            RolloutExampleCount = 2,
+            Conditions = [new ConditionDescriptor(RolloutCondition, null, null, Agent: "retrieval <agent>", Mode: ConditionModes.Rollout)],
+            TeacherForcedTwins = new Dictionary<string, string> { [RolloutCondition] = Conditions[0] },
+        };
+        var (rollouts, turns, real) = Rollouts();
+        var input = new AnalysisInput(Rows())
+        {
+            ExitRows = ExitRows(),
+            RolloutRows = rollouts,
+            RolloutTurns = turns,
+            RealContinuations = real,
+            Dataset = "persuasionforgood",
+        };
         // The validation section shows a fixed agreement table the report tests assert on.
-        return DecisionFidelityAnalysis.Analyze(Rows(), options) with { Manifest = Manifest(), InstrumentValidation = Validation() };
+        return DecisionFidelityAnalysis.Analyze(input, options) with { Manifest = Manifest(), InstrumentValidation = Validation() };
     }
 
     /// <summary>The analysed fixture (with manifest), computed once per test run.</summary>
