@@ -406,11 +406,23 @@ public sealed class RunPipeline
     {
         var table = store.ReadProbeTable(includeTexts: true);
         var rows = WithHumanStages(table);
-        if (rows.Count == 0) return null;
+        if (rows.Count == 0 && table.Rollouts.Count == 0 && table.ExitRows.Count == 0) return null;
         options ??= new AnalysisOptions();
         if (options.Conditions is null)
-            options = options with { Conditions = table.Conditions.Select(c => new ConditionDescriptor(c.Name, c.Simulator, c.Instrument)).ToList() };
-        return DecisionFidelityAnalysis.Analyze(rows, options) with { Manifest = Manifest(store), ProbeTableStamp = store.ReadContentStamp() };
+            options = options with
+            {
+                Conditions = table.Conditions.Select(c => new ConditionDescriptor(c.Name, c.Simulator, c.Instrument, c.Agent,
+                    c.Mode == ConditionMode.Rollout ? ConditionModes.Rollout : ConditionModes.Probe)).ToList(),
+            };
+        var input = new AnalysisInput(rows)
+        {
+            ExitRows = table.ExitRows,
+            RolloutRows = table.Rollouts,
+            RolloutTurns = table.RolloutTurns,
+            RealContinuations = table.RealContinuations,
+            Dataset = table.Conversations.Values.FirstOrDefault()?.Source.Dataset,
+        };
+        return DecisionFidelityAnalysis.Analyze(input, options) with { Manifest = Manifest(store), ProbeTableStamp = store.ReadContentStamp() };
     }
 
     private IReadOnlyList<ProbeRow> WithHumanStages(ProbeTable table)

@@ -48,6 +48,9 @@ public sealed record ProbeTable(IReadOnlyList<ProbeRow> Rows, IReadOnlyDictionar
 
     /// <summary>The rollouts' turns (with texts when read with texts).</summary>
     public IReadOnlyList<RolloutTurn> RolloutTurns { get; init; } = [];
+
+    /// <summary>The real continuation of each rolled-out conversation (read with texts only), for the report's examples.</summary>
+    public IReadOnlyList<RealContinuation> RealContinuations { get; init; } = [];
 }
 
 /// <summary>A condition as the store keeps it.</summary>

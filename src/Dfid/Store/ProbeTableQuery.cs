@@ -62,6 +62,7 @@ internal static class ProbeTableQuery
             ExitRows = ExitRows(conversations, probes, conditions, sims),
             Rollouts = RolloutRows(conversations, conditions, labels, rollouts, steps),
             RolloutTurns = RolloutTurns(conditions, labels, rollouts, steps, includeTexts),
+            RealContinuations = includeTexts ? RealContinuations(conversations, conditions, labels, rollouts) : [],
         };
     }
 
@@ -105,6 +106,33 @@ internal static class ProbeTableQuery
                 simStages, real.Count, Probing.ProbeSelector.ExitPoint(conv) is not null, realStages));
         }
         return rows;
+    }
+
+    // The real turns from each rollout's start (at most its cap of user turns), with the stages of the first rollout
+    // condition's instrument: what a rollout is shown beside.
+    private static List<RealContinuation> RealContinuations(IReadOnlyDictionary<string, Conversation> conversations, IReadOnlyList<StoredCondition> conditions,
+        Dictionary<(string, string, int, string), (DecisionState? State, AnswerStatus Status)> labels, IReadOnlyDictionary<RolloutKey, RolloutRecord> rollouts)
+    {
+        var instrument = conditions.FirstOrDefault(c => c.Mode == ConditionMode.Rollout)?.Instrument;
+        var result = new List<RealContinuation>();
+        foreach (var (id, record) in rollouts.Select(r => (r.Key.ConversationId, r.Value)).DistinctBy(r => r.ConversationId).OrderBy(r => r.ConversationId, StringComparer.Ordinal))
+        {
+            if (!conversations.TryGetValue(id, out var conv)) continue;
+            var start = record.StartTurn;
+            var agent = conv.LastTurnBefore(start, Role.Agent);
+            var users = 0;
+            var turns = new List<ContinuationTurn>();
+            for (var i = start; i < conv.Turns.Length && users < record.Cap; i++)
+            {
+                var t = conv.Turns[i];
+                if (t.Role == Role.System) continue;
+                if (t.Role == Role.User) users++;
+                turns.Add(new ContinuationTurn(t.Role == Role.User ? "user" : "agent", t.Text,
+                    t.Role == Role.User && instrument is not null ? StageOf(labels, (instrument, id, i, LabelSource.Real)) : null));
+            }
+            result.Add(new RealContinuation(id, start, agent >= 0 ? conv.Turns[agent].Text : null, turns));
+        }
+        return result;
     }
 
     private static List<RolloutTurn> RolloutTurns(IReadOnlyList<StoredCondition> conditions,

@@ -377,6 +377,8 @@ public sealed partial class RunStore : IRunStoreWriter, IProbeTableReader, IDisp
                 SELECT (SELECT COUNT(*) || ':' || COALESCE(MAX(created_at), '') || ':' || COALESCE(SUM(status = 'Ok'), 0) FROM sim_turns) || '|' ||
                        (SELECT COUNT(*) || ':' || COALESCE(MAX(created_at), '') || ':' || COALESCE(SUM(status = 'Ok'), 0) FROM labels) || '|' ||
                        (SELECT COUNT(*) || ':' || COALESCE(MAX(created_at), '') || ':' || COALESCE(SUM(status = 'Ok'), 0) FROM actions) || '|' ||
+                       (SELECT COUNT(*) || ':' || COALESCE(MAX(created_at), '') FROM rollout_steps) || '|' ||
+                       (SELECT COUNT(*) || ':' || COALESCE(MAX(created_at), '') FROM rollouts) || '|' ||
                        (SELECT COUNT(*) FROM probes) || '|' || (SELECT COUNT(*) FROM conditions)
                 """);
             var text = (string)cmd.ExecuteScalar()!;

@@ -60,10 +60,29 @@ public class DemoSetupTests
         File.WriteAllText(Path.Combine(dir, "persuasionforgood.jsonl"), "");
         var offline = ExperimentParser.Parse(DemoSetup.ExperimentText(null), Path.Combine(dir, "experiment.yaml"));
         Assert.Equal(new SampleSpec(187, 7), offline.Sample);
-        Assert.Equal(["replay", "retrieval"], offline.Conditions.Select(c => c.Name));
+        // Depth conditions, exit probes and (issue 14) a retrieval rollout against the retrieval agent.
+        Assert.Equal(["replay", "retrieval", "retrieval-rollout"], offline.Conditions.Select(c => c.Name));
+        Assert.True(offline.Probes.Exits);
+        Assert.Equal(ConditionMode.Rollout, offline.Conditions[2].Mode);
         var llm = ExperimentParser.Parse(DemoSetup.ExperimentText("openai:gpt-4o-mini"), Path.Combine(dir, "experiment.yaml"));
-        Assert.Equal(["replay", "retrieval", "persona", "instructed"], llm.Conditions.Select(c => c.Name));
+        Assert.Equal(["replay", "retrieval", "persona", "instructed", "retrieval-rollout", "persona-rollout", "instructed-rollout"], llm.Conditions.Select(c => c.Name));
         Assert.Equal("openai:gpt-4o-mini", llm.Instruments["judge"].Model!.Spec);
+        Assert.Equal("openai:gpt-4o-mini", llm.Agents["persuader"].Model!.Spec);
         Assert.Equal(Path.Combine("runs", "demo-openai-gpt-4o-mini"), DemoSetup.DefaultRunFolder("openai:gpt-4o-mini"));
+    }
+
+    [Fact]
+    public void SalesTalk_NeedsAModel_AndRunsLlmConditionsOnly()
+    {
+        var ex = Assert.Throws<DfidException>(() => DemoSetup.ExperimentText(null, dataset: DemoSetup.SalesTalk));
+        Assert.Contains("learned instrument is trained on English", ex.Message, StringComparison.Ordinal);
+        Assert.Equal(2, ex.ExitCode);
+        var dir = TestData.TempDir();
+        File.WriteAllText(Path.Combine(dir, "salestalk-ja.jsonl"), "");
+        var e = ExperimentParser.Parse(DemoSetup.ExperimentText("openai:m", dataset: DemoSetup.SalesTalk), Path.Combine(dir, "experiment.yaml"));
+        Assert.All(e.Conditions, c => Assert.Equal("judge", c.Instrument));
+        Assert.Equal("llm", e.Instruments["judge"].Kind);
+        Assert.Null(e.Sample);
+        Assert.Equal(Path.Combine("runs", "demo-salestalk-ja-openai-m"), DemoSetup.DefaultRunFolder("openai:m", DemoSetup.SalesTalk));
     }
 }
