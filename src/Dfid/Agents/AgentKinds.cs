@@ -1,5 +1,5 @@
-using System.Globalization;
 using Dfid.Components;
+using Dfid.Simulation;
 
 namespace Dfid.Agents;
 
@@ -47,25 +47,20 @@ internal sealed class RetrievalAgentKind : IComponentKind<AgentSpec, IAgent>
     public string Kind => "retrieval";
     public bool UsesModel => false;
 
-    public IReadOnlyList<OptionRule> Options { get; } =
-    [
-        new("context_turns", OptionType.Integer, "history turns in the similarity key", Default: "2", Min: 1),
-        new("pool", OptionType.Choice, "where agent turns come from", Default: "corpus", Choices: ["corpus", "sample"]),
-    ];
+    public IReadOnlyList<OptionRule> Options => HistoryIndex.OptionRules;
 
     public Task<IAgent> BuildAsync(AgentSpec spec, ComponentContext context, CancellationToken cancellationToken = default)
     {
-        var pool = spec.Options["pool"] == "sample" ? context.Sample : context.Corpus;
-        return Task.FromResult<IAgent>(new RetrievalAgent(spec.Name, pool, context.Embedder, spec.Options.Int("context_turns", 2)));
+        var (pool, contextTurns) = HistoryIndex.Settings(spec.Options, context);
+        return Task.FromResult<IAgent>(new RetrievalAgent(spec.Name, pool, context.Embedder, contextTurns));
     }
 
-    public ComponentDescription Describe(AgentSpec spec, IAgent component) =>
-        new(Kind, null, new Dictionary<string, string>
-        {
-            ["context_turns"] = ((RetrievalAgent)component).ContextTurns.ToString(CultureInfo.InvariantCulture),
-            ["pool"] = spec.Options["pool"] ?? "corpus",
-            ["embedder"] = "all-MiniLM-L6-v2",
-        }, new Dictionary<string, string>());
+    public ComponentDescription Describe(AgentSpec spec, IAgent component)
+    {
+        var options = HistoryIndex.Describe(((RetrievalAgent)component).ContextTurns);
+        options["pool"] = spec.Options["pool"] ?? "corpus";
+        return new(Kind, null, options, new Dictionary<string, string>());
+    }
 }
 
 /// <summary>The <c>replay</c> agent: the real agent turns in order, ignoring the simulated user.</summary>

@@ -33,23 +33,22 @@ public sealed record AgentPrompt(string Name, string? SystemTemplate, string Use
 /// <remarks>Sees only the turns before its own; a failed model call throws (the run records it). Thread-safe.</remarks>
 public sealed class PromptedAgent : IAgent
 {
-    private readonly IChatClient _client;
-    private readonly ChatOptions _options;
-    private readonly string _modelName;
+    private readonly PromptedModel _model;
 
     /// <summary>Creates the agent.</summary>
+    /// <param name="name">Name used in run stores.</param>
+    /// <param name="prompt">The prompt templates.</param>
+    /// <param name="domain">Domain words substituted into the prompt.</param>
+    /// <param name="client">The model.</param>
+    /// <param name="modelName">The model spec, recorded with each answer.</param>
+    /// <param name="options">Sampling options; cloned per call.</param>
     public PromptedAgent(string name, AgentPrompt prompt, Domain domain, IChatClient client, string modelName, ChatOptions? options = null)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(prompt);
         ArgumentNullException.ThrowIfNull(domain);
-        ArgumentNullException.ThrowIfNull(client);
-        Name = name;
-        Prompt = prompt;
-        Domain = domain;
-        _client = client;
-        _modelName = modelName;
-        _options = options ?? new ChatOptions();
+        (Name, Prompt, Domain) = (name, prompt, domain);
+        _model = new PromptedModel(client, modelName, options);
     }
 
     /// <inheritdoc/>
@@ -88,7 +87,7 @@ public sealed class PromptedAgent : IAgent
     public async Task<Answer<string>> ReplyAsync(AgentRequest request, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(request);
-        var (response, call) = await PromptedCall.AskAsync(_client, BuildMessages(request), _options, request.SampleIndex, _modelName, cancellationToken);
+        var (response, call) = await _model.AskAsync(BuildMessages(request), request.SampleIndex, cancellationToken);
         return ReplyCleaner.ToAnswer(response.Text, UserLabel, exitOffered: false, call);
     }
 }

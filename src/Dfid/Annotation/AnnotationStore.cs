@@ -82,11 +82,9 @@ internal sealed class AnnotationStore : IDisposable
         ArgumentException.ThrowIfNullOrEmpty(path);
         var full = Path.GetFullPath(path);
         Directory.CreateDirectory(Path.GetDirectoryName(full)!);
-        var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = full, Pooling = false }.ToString());
+        var db = SqliteFile.Open(full);
         try
         {
-            db.Open();
-            Exec(db, "PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;");
             using (var check = db.CreateCommand())
             {
                 check.CommandText = "SELECT count(*) FROM sqlite_master WHERE type = 'table'";
@@ -102,7 +100,7 @@ internal sealed class AnnotationStore : IDisposable
                 if (tables > 0 && format != Format)
                     throw new DfidException($"{path}: not an annotation store ({Format}); pass --store with a new file or one written by `dfid annotate`.", 2);
             }
-            Exec(db, """
+            SqliteFile.Execute(db, """
                 CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
                 CREATE TABLE IF NOT EXISTS conversations(id TEXT PRIMARY KEY, json TEXT NOT NULL);
                 CREATE TABLE IF NOT EXISTS tasks(number INTEGER PRIMARY KEY, conversation_id TEXT NOT NULL, turn_index INTEGER NOT NULL,
@@ -394,29 +392,9 @@ internal sealed class AnnotationStore : IDisposable
         cmd.ExecuteNonQuery();
     }
 
-    private static void Exec(SqliteConnection db, string sql)
-    {
-        using var cmd = db.CreateCommand();
-        cmd.CommandText = sql;
-        cmd.ExecuteNonQuery();
-    }
+    private SqliteCommand Command(string sql, SqliteTransaction? tx = null) => SqliteFile.Command(_db, sql, tx);
 
-    private SqliteCommand Command(string sql, SqliteTransaction? tx = null)
-    {
-        var cmd = _db.CreateCommand();
-        cmd.CommandText = sql;
-        cmd.Transaction = tx;
-        return cmd;
-    }
-
-    private static void Bind(SqliteCommand cmd, params (string Name, object? Value)[] values)
-    {
-        foreach (var (name, value) in values)
-        {
-            if (cmd.Parameters.Contains(name)) cmd.Parameters[name].Value = value ?? DBNull.Value;
-            else cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
-    }
+    private static void Bind(SqliteCommand cmd, params (string Name, object? Value)[] values) => SqliteFile.Bind(cmd, values);
 
     private sealed record PlanHeader(string Selection, int? SampleSize, int Seed, string Source, string SourceSha256, bool Actions, List<TurnStratum> Strata);
 }

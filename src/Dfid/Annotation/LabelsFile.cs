@@ -133,27 +133,17 @@ public static class LabelsFile
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(labels);
-        var full = Path.GetFullPath(path);
-        var dir = Path.GetDirectoryName(full);
-        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        var temp = $"{full}.{Environment.ProcessId}-{Guid.NewGuid():N}.tmp";
-        var count = 0;
-        try
+        return AtomicFile.Write(path, stream =>
         {
-            using (var writer = new StreamWriter(temp, false, new UTF8Encoding(false)) { NewLine = "\n" })
-                foreach (var l in labels)
-                {
-                    writer.WriteLine(ToJsonLine(l));
-                    count++;
-                }
-            File.Move(temp, full, overwrite: true);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            try { File.Delete(temp); } catch (IOException) { } catch (UnauthorizedAccessException) { }
-            throw new DfidException($"cannot write {path}: {ex.Message}", 1, ex);
-        }
-        return count;
+            var count = 0;
+            using var writer = new StreamWriter(stream, new UTF8Encoding(false), leaveOpen: true) { NewLine = "\n" };
+            foreach (var l in labels)
+            {
+                writer.WriteLine(ToJsonLine(l));
+                count++;
+            }
+            return count;
+        });
     }
 
     /// <summary>One label as its <c>dfid.labels/1</c> line (no trailing newline).</summary>

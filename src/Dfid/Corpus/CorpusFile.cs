@@ -237,23 +237,7 @@ public static class CorpusFile
     {
         ArgumentException.ThrowIfNullOrEmpty(path);
         ArgumentNullException.ThrowIfNull(conversations);
-        var full = Path.GetFullPath(path);
-        var dir = Path.GetDirectoryName(full);
-        if (!string.IsNullOrEmpty(dir)) Directory.CreateDirectory(dir);
-        var temp = $"{full}.{Environment.ProcessId}-{Guid.NewGuid():N}.tmp";
-        var count = 0;
-        try
-        {
-            using (var stream = new FileStream(temp, FileMode.Create, FileAccess.Write, FileShare.None, 1 << 16))
-                count = Write(stream, conversations);
-            File.Move(temp, full, overwrite: true);
-        }
-        catch (Exception ex) when (ex is IOException or UnauthorizedAccessException)
-        {
-            TryDelete(temp);
-            throw new DfidException($"cannot write {path}: {ex.Message}", 1, ex);
-        }
-        return count;
+        return AtomicFile.Write(path, stream => Write(stream, conversations));
     }
 
     /// <summary>Writes the conversations to a stream as JSON Lines (the stream is left open).</summary>
@@ -334,10 +318,5 @@ public static class CorpusFile
         foreach (var b in line)
             if (b is not ((byte)' ' or (byte)'\t' or (byte)'\r')) return false;
         return true;
-    }
-
-    private static void TryDelete(string path)
-    {
-        try { File.Delete(path); } catch (IOException) { } catch (UnauthorizedAccessException) { }
     }
 }

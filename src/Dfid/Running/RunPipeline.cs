@@ -347,46 +347,43 @@ public sealed class RunPipeline
     {
         var registries = _options.Registries;
         var components = new List<ComponentManifest>();
-        var simulators = new Dictionary<string, IUserSimulator>(StringComparer.Ordinal);
-        foreach (var name in experiment.Conditions.Select(c => c.Simulator).Distinct())
-        {
-            var spec = experiment.Simulators[name];
-            var kind = registries.Simulators.Get(spec.Kind);
-            var sim = await kind.BuildAsync(spec, context, ct);
-            simulators[name] = sim;
-            components.Add(Describe("simulator", name, kind.Describe(spec, sim)));
-        }
-        var instruments = new Dictionary<string, IInstrument>(StringComparer.Ordinal);
-        foreach (var name in experiment.Conditions.Select(c => c.Instrument).Distinct())
-        {
-            var spec = experiment.Instruments[name];
-            var kind = registries.Instruments.Get(spec.Kind);
-            var inst = await kind.BuildAsync(spec, context, ct);
-            instruments[name] = inst;
-            components.Add(Describe("instrument", name, kind.Describe(spec, inst)));
-        }
+        var simulators = await BuildEachAsync(registries.Simulators, experiment.Conditions.Select(c => c.Simulator),
+            experiment.Simulators, s => s.Kind, context, components, ct);
+        var instruments = await BuildEachAsync(registries.Instruments, experiment.Conditions.Select(c => c.Instrument),
+            experiment.Instruments, s => s.Kind, context, components, ct);
         IAgentActionLabeller? actions = null;
         if (experiment.Actions is { } actionsSpec)
         {
             var kind = registries.Actions.Get(actionsSpec.Kind);
             actions = await kind.BuildAsync(actionsSpec, context, ct);
-            components.Add(Describe("actions", actions.Name, kind.Describe(actionsSpec, actions)));
+            components.Add(Describe(registries.Actions.Role, actions.Name, kind.Describe(actionsSpec, actions)));
         }
-        var agents = new Dictionary<string, IAgent>(StringComparer.Ordinal);
-        foreach (var name in experiment.Conditions.Where(c => c.Agent is not null).Select(c => c.Agent!).Distinct())
-        {
-            var spec = experiment.Agents[name];
-            var kind = registries.Agents.Get(spec.Kind);
-            var agent = await kind.BuildAsync(spec, context, ct);
-            agents[name] = agent;
-            components.Add(Describe("agent", name, kind.Describe(spec, agent)));
-        }
+        // Manifest order: simulators, instruments, actions, agents (as written by earlier versions).
+        var agents = await BuildEachAsync(registries.Agents, experiment.Conditions.Where(c => c.Agent is not null).Select(c => c.Agent!),
+            experiment.Agents, s => s.Kind, context, components, ct);
         var conditions = experiment.Conditions.Where(c => c.Mode == ConditionMode.Probe)
             .Select(c => new RunCondition(c.Name, simulators[c.Simulator], instruments[c.Instrument])).ToList();
         var rollouts = experiment.Conditions.Where(c => c.Mode == ConditionMode.Rollout)
             .Select(c => new RolloutCondition(c.Name, simulators[c.Simulator], agents[c.Agent!], instruments[c.Instrument])).ToList();
         var hindsight = experiment.Instruments.Values.Where(i => i.Hindsight && instruments.ContainsKey(i.Name)).Select(i => instruments[i.Name]).ToList();
         return (components, conditions, hindsight, actions, rollouts);
+    }
+
+    /// <summary>Builds each named component once, in first-use order, and records its manifest entry.</summary>
+    private static async Task<Dictionary<string, TComponent>> BuildEachAsync<TSpec, TComponent>(ComponentRegistry<TSpec, TComponent> registry,
+        IEnumerable<string> names, IReadOnlyDictionary<string, TSpec> specs, Func<TSpec, string> kindOf, ComponentContext context,
+        List<ComponentManifest> components, CancellationToken ct)
+    {
+        var built = new Dictionary<string, TComponent>(StringComparer.Ordinal);
+        foreach (var name in names.Distinct())
+        {
+            var spec = specs[name];
+            var kind = registry.Get(kindOf(spec));
+            var component = await kind.BuildAsync(spec, context, ct);
+            built[name] = component;
+            components.Add(Describe(registry.Role, name, kind.Describe(spec, component)));
+        }
+        return built;
     }
 
     private static ComponentManifest Describe(string role, string name, ComponentDescription d) =>

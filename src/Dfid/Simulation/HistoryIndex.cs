@@ -37,6 +37,24 @@ internal sealed class HistoryIndex
     /// <summary>Number of turns in each history key.</summary>
     public int ContextTurns { get; }
 
+    /// <summary>The options of the retrieval kinds (user and agent): how many turns make a history key, and the pool.</summary>
+    public static IReadOnlyList<Components.OptionRule> OptionRules { get; } =
+    [
+        new("context_turns", Components.OptionType.Integer, "history turns in the similarity key", Default: "2", Min: 1),
+        new("pool", Components.OptionType.Choice, "where replies come from", Default: "corpus", Choices: ["corpus", "sample"]),
+    ];
+
+    /// <summary>The conversations a retrieval kind answers from (<c>pool: sample</c> or the whole corpus) and its key length.</summary>
+    public static (IReadOnlyList<Conversation> Pool, int ContextTurns) Settings(ComponentOptions options, Components.ComponentContext context) =>
+        (options["pool"] == "sample" ? context.Sample : context.Corpus, options.Int("context_turns", 2));
+
+    /// <summary>The manifest options of a retrieval kind.</summary>
+    public static Dictionary<string, string> Describe(int contextTurns) => new()
+    {
+        ["context_turns"] = contextTurns.ToString(System.Globalization.CultureInfo.InvariantCulture),
+        ["embedder"] = "all-MiniLM-L6-v2",
+    };
+
     /// <summary>
     /// The candidate whose history is most similar to the turns before <paramref name="turnIndex"/>, from a conversation other
     /// than <paramref name="conversationId"/>; exit candidates only when <paramref name="withExits"/>. Null when there is none.

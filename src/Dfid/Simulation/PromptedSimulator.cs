@@ -10,9 +10,7 @@ namespace Dfid.Simulation;
 /// </remarks>
 public sealed class PromptedSimulator : IUserSimulator
 {
-    private readonly IChatClient _client;
-    private readonly ChatOptions _options;
-    private readonly string _modelName;
+    private readonly PromptedModel _model;
 
     /// <summary>Creates the simulator.</summary>
     /// <param name="name">Name used in run stores.</param>
@@ -26,13 +24,10 @@ public sealed class PromptedSimulator : IUserSimulator
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
         ArgumentNullException.ThrowIfNull(prompt);
         ArgumentNullException.ThrowIfNull(domain);
-        ArgumentNullException.ThrowIfNull(client);
         Name = name;
         Prompt = prompt;
         Domain = domain;
-        _client = client;
-        _modelName = modelName;
-        _options = options ?? new ChatOptions();
+        _model = new PromptedModel(client, modelName, options);
     }
 
     /// <inheritdoc/>
@@ -79,7 +74,7 @@ public sealed class PromptedSimulator : IUserSimulator
         ArgumentNullException.ThrowIfNull(request);
         request.Validate();
         var messages = BuildMessages(request);
-        var (response, call) = await PromptedCall.AskAsync(_client, messages, _options, request.SampleIndex, _modelName, cancellationToken);
+        var (response, call) = await _model.AskAsync(messages, request.SampleIndex, cancellationToken);
         return ReplyCleaner.ToAnswer(response.Text, Domain.AgentLabel, request.OfferExit, call);
     }
 

@@ -67,22 +67,14 @@ internal sealed class RetrievalSimulatorKind : IComponentKind<SimulatorSpec, IUs
     public string Kind => "retrieval";
     public bool UsesModel => false;
 
-    public IReadOnlyList<OptionRule> Options { get; } =
-    [
-        new("context_turns", OptionType.Integer, "history turns in the similarity key", Default: "2", Min: 1),
-        new("pool", OptionType.Choice, "where replies come from", Default: "corpus", Choices: ["corpus", "sample"]),
-    ];
+    public IReadOnlyList<OptionRule> Options => HistoryIndex.OptionRules;
 
     public Task<IUserSimulator> BuildAsync(SimulatorSpec spec, ComponentContext context, CancellationToken cancellationToken = default)
     {
-        var pool = spec.Options["pool"] == "sample" ? context.Sample : context.Corpus;
-        return Task.FromResult<IUserSimulator>(new RetrievalSimulator(spec.Name, pool, context.Embedder, spec.Options.Int("context_turns", 2)));
+        var (pool, contextTurns) = HistoryIndex.Settings(spec.Options, context);
+        return Task.FromResult<IUserSimulator>(new RetrievalSimulator(spec.Name, pool, context.Embedder, contextTurns));
     }
 
     public ComponentDescription Describe(SimulatorSpec spec, IUserSimulator component) =>
-        new(Kind, null, new Dictionary<string, string>
-        {
-            ["context_turns"] = ((RetrievalSimulator)component).ContextTurns.ToString(CultureInfo.InvariantCulture),
-            ["embedder"] = "all-MiniLM-L6-v2",
-        }, new Dictionary<string, string>());
+        new(Kind, null, HistoryIndex.Describe(((RetrievalSimulator)component).ContextTurns), new Dictionary<string, string>());
 }

@@ -53,10 +53,7 @@ public sealed partial class RunStore : IRunStoreWriter, IProbeTableReader, IDisp
         ArgumentNullException.ThrowIfNull(runDir);
         Directory.CreateDirectory(runDir);
         var path = Path.GetFullPath(Path.Combine(runDir, FileName));
-        var db = new SqliteConnection(new SqliteConnectionStringBuilder { DataSource = path, Pooling = false }.ToString());
-        db.Open();
-        var store = new RunStore(path, db, time ?? TimeProvider.System);
-        store.Exec("PRAGMA journal_mode=WAL; PRAGMA synchronous=NORMAL; PRAGMA busy_timeout=5000;");
+        var store = new RunStore(path, SqliteFile.Open(path), time ?? TimeProvider.System);
         store.Exec("""
             CREATE TABLE IF NOT EXISTS meta(key TEXT PRIMARY KEY, value TEXT NOT NULL);
             CREATE TABLE IF NOT EXISTS conversations(id TEXT PRIMARY KEY, converted INTEGER, json TEXT NOT NULL);
@@ -446,11 +443,7 @@ public sealed partial class RunStore : IRunStoreWriter, IProbeTableReader, IDisp
 
     private void Exec(string sql)
     {
-        lock (_gate)
-        {
-            using var cmd = Command(sql);
-            cmd.ExecuteNonQuery();
-        }
+        lock (_gate) SqliteFile.Execute(_db, sql);
     }
 
     private void InTransaction(Action<SqliteTransaction> work)
@@ -463,22 +456,9 @@ public sealed partial class RunStore : IRunStoreWriter, IProbeTableReader, IDisp
         }
     }
 
-    private SqliteCommand Command(string sql, SqliteTransaction? tx = null)
-    {
-        var cmd = _db.CreateCommand();
-        cmd.CommandText = sql;
-        cmd.Transaction = tx;
-        return cmd;
-    }
+    private SqliteCommand Command(string sql, SqliteTransaction? tx = null) => SqliteFile.Command(_db, sql, tx);
 
-    private static void Bind(SqliteCommand cmd, params (string Name, object? Value)[] values)
-    {
-        foreach (var (name, value) in values)
-        {
-            if (cmd.Parameters.Contains(name)) cmd.Parameters[name].Value = value ?? DBNull.Value;
-            else cmd.Parameters.AddWithValue(name, value ?? DBNull.Value);
-        }
-    }
+    private static void Bind(SqliteCommand cmd, params (string Name, object? Value)[] values) => SqliteFile.Bind(cmd, values);
 
     /// <summary>
     /// An insert run for every answer: prepared once and reused (under the store's lock), its parameters set by position.

@@ -7,25 +7,7 @@ namespace Dfid.Tests.Running;
 /// <summary>SIGKILL the real <c>dfid</c> process at three points of a run, resume each time: the store ends equal to an uninterrupted run.</summary>
 public class KillResumeTests
 {
-    private static Process Start(string experiment, string outDir, string cache)
-    {
-        var dll = Path.Combine(AppContext.BaseDirectory, "dfid.dll");
-        var psi = new ProcessStartInfo("dotnet")
-        {
-            RedirectStandardError = true,
-            RedirectStandardOutput = true,
-            UseShellExecute = false,
-        };
-        foreach (var a in new[] { dll, "run", experiment, "--out", outDir, "--cache", cache, "--quiet", "--concurrency", "2" }) psi.ArgumentList.Add(a);
-        psi.Environment.Remove("OPENAI_API_KEY");
-        psi.Environment.Remove("OPENAI_BASE_URL");
-        var p = Process.Start(psi)!;
-        p.ErrorDataReceived += (_, _) => { };
-        p.OutputDataReceived += (_, _) => { };
-        p.BeginErrorReadLine();
-        p.BeginOutputReadLine();
-        return p;
-    }
+    private static Process Start(string experiment, string outDir, string cache) => DfidProcess.Run(experiment, outDir, "--cache", cache).Process;
 
     private static async Task<int> RunToEndAsync(string experiment, string outDir, string cache)
     {
@@ -68,8 +50,8 @@ public class KillResumeTests
 
         Assert.Equal(0, await RunToEndAsync(experiment, runDir, cache));
 
-        var expected = ProbeRunnerTests.Dump(Path.Combine(referenceDir, RunStore.FileName));
-        var actual = ProbeRunnerTests.Dump(Path.Combine(runDir, RunStore.FileName));
+        var expected = StoreDump.Of(Path.Combine(referenceDir, RunStore.FileName));
+        var actual = StoreDump.Of(Path.Combine(runDir, RunStore.FileName));
         Assert.Equal(expected, actual);
         using var final = RunStore.Open(runDir);
         var probes = final.ReadProbes().Count;

@@ -159,32 +159,5 @@ public class ProbeRunnerTests
         return (long)cmd.ExecuteScalar()!;
     }
 
-    /// <summary>The store's content without timings: probes, simulated turns, labels.</summary>
-    internal static string Dump(RunStore store) => Dump(store.FilePath);
-
-    internal static string Dump(string path)
-    {
-        using var db = new SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
-        db.Open();
-        var sb = new System.Text.StringBuilder();
-        foreach (var sql in new[]
-        {
-            "SELECT conversation_id, turn_index, position FROM probes ORDER BY 1, 2",
-            "SELECT simulator, conversation_id, turn_index, sample_index, text, status FROM sim_turns ORDER BY 1, 2, 3, 4",
-            "SELECT instrument, conversation_id, turn_index, source, stage, status FROM labels ORDER BY 1, 2, 3, 4",
-            "SELECT labeller, conversation_id, agent_turn_index, action, status FROM actions ORDER BY 1, 2, 3",
-        })
-        {
-            using var cmd = db.CreateCommand();
-            cmd.CommandText = sql;
-            using var rd = cmd.ExecuteReader();
-            while (rd.Read())
-            {
-                for (var i = 0; i < rd.FieldCount; i++) sb.Append(rd.IsDBNull(i) ? "∅" : rd.GetValue(i)).Append('|');
-                sb.Append('\n');
-            }
-            sb.Append("--\n");
-        }
-        return sb.ToString();
-    }
+    internal static string Dump(RunStore store) => StoreDump.Of(store.FilePath);
 }

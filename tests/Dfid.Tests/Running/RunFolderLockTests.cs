@@ -7,21 +7,7 @@ namespace Dfid.Tests.Running;
 /// <summary>One run folder, one working session: a second real <c>dfid run</c> on the same folder is refused.</summary>
 public sealed class RunFolderLockTests
 {
-    private static (Process Process, System.Text.StringBuilder Stderr) Start(string experiment, string outDir, string cache)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "dfid.dll"), "run", experiment, "--out", outDir, "--cache", cache, "--quiet", "--concurrency", "2" })
-            psi.ArgumentList.Add(a);
-        psi.Environment.Remove("OPENAI_API_KEY");
-        psi.Environment.Remove("OPENAI_BASE_URL");
-        var stderr = new System.Text.StringBuilder();
-        var p = Process.Start(psi)!;
-        p.ErrorDataReceived += (_, e) => { lock (stderr) stderr.AppendLine(e.Data); };
-        p.OutputDataReceived += (_, _) => { };
-        p.BeginErrorReadLine();
-        p.BeginOutputReadLine();
-        return (p, stderr);
-    }
+    private static DfidProcess Start(string experiment, string outDir, string cache) => DfidProcess.Run(experiment, outDir, "--cache", cache);
 
     [Fact]
     public async Task Run_TwoProcessesOnOneFolder_SecondExitsOneNamingTheHolder_NothingPaidTwice()
@@ -33,14 +19,14 @@ public sealed class RunFolderLockTests
         var runDir = Path.Combine(dir, "run");
         var cache = Path.Combine(dir, "cache");
         using var timeout = new CancellationTokenSource(TimeSpan.FromMinutes(3));
-        var (first, _) = Start(experiment, runDir, cache);
-        using var _first = first;
+        using var firstRun = Start(experiment, runDir, cache);
+        var first = firstRun.Process;
         while (server.RequestCount == 0 && !first.HasExited) await Task.Delay(5, timeout.Token);
         Assert.False(first.HasExited, "the first run ended before the second started");
 
         // When
-        var (second, stderr) = Start(experiment, runDir, cache);
-        using var _second = second;
+        using var secondRun = Start(experiment, runDir, cache);
+        var second = secondRun.Process;
         await second.WaitForExitAsync(timeout.Token);
         var secondDoneWhileFirstRan = !first.HasExited;
         await first.WaitForExitAsync(timeout.Token);
@@ -48,7 +34,7 @@ public sealed class RunFolderLockTests
         // Then
         Assert.True(secondDoneWhileFirstRan, "the second process waited for the first instead of refusing");
         Assert.Equal(1, second.ExitCode);
-        var message = stderr.ToString();
+        var message = secondRun.Stderr;
         Assert.True(message.Contains("is in use by another dfid session", StringComparison.Ordinal), message);
         Assert.Contains($"pid {first.Id} on {Environment.MachineName}", message, StringComparison.Ordinal);
         Assert.Equal(0, first.ExitCode);
@@ -59,8 +45,8 @@ public sealed class RunFolderLockTests
         Assert.Equal(7 * probes, server.RequestCount);
 
         // The lock goes with its holder: the same command now runs (and has nothing left to pay for).
-        var (third, _) = Start(experiment, runDir, cache);
-        using var _third = third;
+        using var thirdRun = Start(experiment, runDir, cache);
+        var third = thirdRun.Process;
         await third.WaitForExitAsync(timeout.Token);
         Assert.Equal(0, third.ExitCode);
         Assert.Equal(7 * probes, server.RequestCount);

@@ -180,20 +180,7 @@ public sealed partial class WalkAwayRunTests
         Assert.All(exits, t => Assert.Null(t.Text));
     }
 
-    private static Process Start(string experiment, string outDir)
-    {
-        var psi = new ProcessStartInfo("dotnet") { RedirectStandardError = true, RedirectStandardOutput = true, UseShellExecute = false };
-        foreach (var a in new[] { Path.Combine(AppContext.BaseDirectory, "dfid.dll"), "run", experiment, "--out", outDir, "--quiet", "--concurrency", "2" })
-            psi.ArgumentList.Add(a);
-        psi.Environment.Remove("OPENAI_API_KEY");
-        psi.Environment.Remove("OPENAI_BASE_URL");
-        var p = Process.Start(psi)!;
-        p.ErrorDataReceived += (_, _) => { };
-        p.OutputDataReceived += (_, _) => { };
-        p.BeginErrorReadLine();
-        p.BeginOutputReadLine();
-        return p;
-    }
+    private static Process Start(string experiment, string outDir) => DfidProcess.Run(experiment, outDir).Process;
 
     [Fact]
     public async Task Rollouts_KilledTwiceAndResumed_StoreEqualsAnUninterruptedRun()
@@ -241,28 +228,5 @@ public sealed partial class WalkAwayRunTests
         Assert.Equal(Dump(Path.Combine(reference, RunStore.FileName)), Dump(Path.Combine(run, RunStore.FileName)));
     }
 
-    private static string Dump(string path)
-    {
-        using var db = new Microsoft.Data.Sqlite.SqliteConnection($"Data Source={path};Mode=ReadOnly;Pooling=False");
-        db.Open();
-        var sb = new System.Text.StringBuilder();
-        foreach (var sql in new[]
-        {
-            "SELECT condition, conversation_id, sample, step, role, text, status FROM rollout_steps ORDER BY 1, 2, 3, 4",
-            "SELECT condition, conversation_id, sample, start_turn, end, user_turns, cap FROM rollouts ORDER BY 1, 2, 3",
-            "SELECT instrument, conversation_id, turn_index, source, stage, status FROM labels ORDER BY 1, 2, 3, 4",
-        })
-        {
-            using var cmd = db.CreateCommand();
-            cmd.CommandText = sql;
-            using var rd = cmd.ExecuteReader();
-            while (rd.Read())
-            {
-                for (var i = 0; i < rd.FieldCount; i++) sb.Append(rd.IsDBNull(i) ? "∅" : rd.GetValue(i)).Append('|');
-                sb.Append('\n');
-            }
-            sb.Append("--\n");
-        }
-        return sb.ToString();
-    }
+    private static string Dump(string path) => StoreDump.Of(path, StoreDump.RolloutTables);
 }
