@@ -31,6 +31,27 @@ public sealed class LearnedInstrumentOptions
     /// 0.602 balanced) and predicted stage shares close to the human ones (resisting 6.3% vs 8.8%; unweighted 3.0%).</value>
     public double ClassWeightPower { get; set; } = 0.5;
 
+    /// <summary>Stage model: inner folds (grouped by conversation) inside each outer fold's training conversations, on
+    /// which the temperature, class-weighting shift and deciding threshold are chosen (nested cross-validation).</summary>
+    /// <value>The default is 3.</value>
+    public int InnerFolds { get; set; } = 3;
+
+    /// <summary>Stage model: L2 penalty on the lexical (n-gram) weights.</summary>
+    /// <value>The default is 0.001.</value>
+    public double LexicalL2 { get; set; } = 1e-3;
+
+    /// <summary>
+    /// Stage model: the largest share of human-<c>resisting</c> turns the inner folds may put at <c>deciding</c>; the
+    /// deciding threshold is the smallest that keeps to it. A refusal read as a commitment is the worst error the
+    /// depth scale can make (resisting is 0, deciding 4).
+    /// </summary>
+    /// <value>The default is 0.03.</value>
+    public double MaxResistingAtDeciding { get; set; } = 0.03;
+
+    /// <summary>Clock for the models' training time stamps and the training duration in progress lines.</summary>
+    /// <value>The default is <see cref="TimeProvider.System"/>.</value>
+    public TimeProvider Clock { get; set; } = TimeProvider.System;
+
     /// <summary>Retrain even when a model with the same training hash is cached.</summary>
     public bool ForceRetrain { get; set; }
 
@@ -58,7 +79,12 @@ public sealed class LearnedInstrumentOptions
         if (L2 < 0 || double.IsNaN(L2)) errors.Add($"L2 must be >= 0 (got {L2})");
         if (MaxIterations < 1) errors.Add($"MaxIterations must be at least 1 (got {MaxIterations})");
         if (ClassWeightPower is < 0 or > 1 || double.IsNaN(ClassWeightPower)) errors.Add($"ClassWeightPower must be in [0, 1] (got {ClassWeightPower})");
+        if (InnerFolds < 2) errors.Add($"InnerFolds must be at least 2 (got {InnerFolds})");
+        if (LexicalL2 < 0 || double.IsNaN(LexicalL2)) errors.Add($"LexicalL2 must be >= 0 (got {LexicalL2})");
+        if (MaxResistingAtDeciding is < 0 or > 1 || double.IsNaN(MaxResistingAtDeciding))
+            errors.Add($"MaxResistingAtDeciding must be in [0, 1] (got {MaxResistingAtDeciding})");
         if (string.IsNullOrWhiteSpace(CacheDirectory)) errors.Add("CacheDirectory is empty");
+        ArgumentNullException.ThrowIfNull(Clock);
         ArgumentNullException.ThrowIfNull(Mapping);
         if (errors.Count > 0) throw new DfidException("learned instrument options: " + string.Join("; ", errors) + ".", 2);
     }

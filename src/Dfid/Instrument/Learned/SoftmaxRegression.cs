@@ -8,7 +8,7 @@ namespace Dfid.Instrument.Learned;
 /// machines: zero start, fixed chunking of the data, chunk gradients summed in order, and dot products taken over
 /// fixed 4-lane vectors (<see cref="Vector256{T}"/>, separate multiply and add) whatever the CPU's vector width.
 /// </summary>
-internal static class SoftmaxRegression
+internal static partial class SoftmaxRegression
 {
     private const int Chunks = 8;
 
@@ -228,6 +228,8 @@ internal static class Lbfgs
         var xNew = new double[n];
         var gNew = new double[n];
         var alphaBuf = new double[memory];
+        var sScratch = new double[n];
+        var yScratch = new double[n];
         var iter = 0;
         for (; iter < maxIterations; iter++)
         {
@@ -265,13 +267,25 @@ internal static class Lbfgs
                 fNew = f(xNew, gNew);
                 if (fNew <= fx + 1e-4 * step * slope)
                 {
-                    var si = new double[n];
-                    var yi = new double[n];
+                    // Computed into scratch arrays; an accepted pair is swapped with the one that drops out of the
+                    // memory, so steps allocate nothing (the arithmetic is the same).
+                    var si = sScratch;
+                    var yi = yScratch;
                     for (var i = 0; i < n; i++) { si[i] = xNew[i] - x[i]; yi[i] = gNew[i] - g[i]; }
                     var sy = Dot(si, yi);
                     if (sy > 1e-12)
                     {
-                        if (s.Count == memory) { s.RemoveAt(0); yv.RemoveAt(0); rho.RemoveAt(0); }
+                        if (s.Count == memory)
+                        {
+                            sScratch = s[0];
+                            yScratch = yv[0];
+                            s.RemoveAt(0); yv.RemoveAt(0); rho.RemoveAt(0);
+                        }
+                        else
+                        {
+                            sScratch = new double[n];
+                            yScratch = new double[n];
+                        }
                         s.Add(si); yv.Add(yi); rho.Add(1 / sy);
                     }
                     var improvement = fx - fNew;

@@ -1,0 +1,219 @@
+namespace Dfid.Instrument.Learned;
+
+/// <summary>
+/// The same softmax regression over rows with a dense and a sparse block (<see cref="FeatureRows"/>): the lexical
+/// channel's n-grams are a few hundred non-zeros out of tens of thousands of columns per row, so its logits are gathered
+/// and its gradient is summed column by column over a transposed copy (parallel over columns, each column's sum in row
+/// order, so deterministic like the dense part).
+/// </summary>
+internal static partial class SoftmaxRegression
+{
+    /// <summary>Length of a mixed model's weights: <c>[dense class-major (classes × dense) | biases (classes) | sparse
+    /// feature-major (sparse × classes)]</c>. Feature-major sparse weights put a feature's class weights side by side,
+    /// which is how a row's few non-zeros read and write them.</summary>
+    public static int MixedLength(int denseDims, int sparseDims, int classes) => classes * (denseDims + 1 + sparseDims);
+
+    /// <summary>
+    /// Trains on mixed rows. <paramref name="l2Dense"/> and <paramref name="l2Sparse"/> penalise the two blocks (biases
+    /// are free); <paramref name="start"/> warm-starts L-BFGS (a copy is made; zeros when null).
+    /// </summary>
+    public static double[] TrainMixed(FeatureRows x, int[] y, int classes, double l2Dense, double l2Sparse, int maxIterations,
+        double[]? sampleWeights = null, double[]? start = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(x);
+        if (x.Count != y.Length) throw new ArgumentException("features and labels differ in length.");
+        if (x.Count == 0) throw new ArgumentException("no training examples.");
+        var w = new double[MixedLength(x.DenseDims, x.SparseDims, classes)];
+        if (start is not null)
+        {
+            if (start.Length != w.Length) throw new ArgumentException("warm start has the wrong length.");
+            Array.Copy(start, w, w.Length);
+        }
+        var weights = sampleWeights ?? Enumerable.Repeat(1.0, y.Length).ToArray();
+        var total = weights.Sum();
+        var loss = new MixedLoss(x, y, weights, total, classes, l2Dense, l2Sparse);
+        var sw = System.Diagnostics.Stopwatch.StartNew();
+        var evals = 0;
+        var it = Lbfgs.Minimise((a, b) => { evals++; return loss.Evaluate(a, b); }, w, maxIterations, cancellationToken);
+        if (Environment.GetEnvironmentVariable("DFID_TRACE_TRAIN") == "1") Console.Error.WriteLine($"TrainMixed: {it} iterations, {evals} evaluations, {sw.Elapsed.TotalSeconds:F2} s, {x.Count} rows, {x.DenseDims}+{x.SparseDims} dims");
+        return w;
+    }
+
+    /// <summary>Class logits of one mixed row.</summary>
+    public static void MixedLogits(ReadOnlySpan<double> w, ReadOnlySpan<double> dense, ReadOnlySpan<int> index,
+        ReadOnlySpan<double> value, int classes, Span<double> logits)
+    {
+        var d = dense.Length;
+        var bias = w.Slice(classes * d, classes);
+        var sparse = w[(classes * (d + 1))..];
+        for (var c = 0; c < classes; c++) logits[c] = bias[c] + Dot(w.Slice(c * d, d), dense);
+        for (var k = 0; k < index.Length; k++)
+        {
+            var wj = sparse.Slice(index[k] * classes, classes);
+            for (var c = 0; c < classes; c++) logits[c] += wj[c] * value[k];
+        }
+    }
+
+    /// <summary>Class probabilities of one mixed row.</summary>
+    public static void MixedProbabilities(ReadOnlySpan<double> w, ReadOnlySpan<double> dense, ReadOnlySpan<int> index,
+        ReadOnlySpan<double> value, int classes, Span<double> p)
+    {
+        MixedLogits(w, dense, index, value, classes, p);
+        Softmax(p[..classes]);
+    }
+
+    /// <summary>The weighted mean log loss plus the two L2 terms, and its gradient; buffers are reused across calls.</summary>
+    private sealed class MixedLoss
+    {
+        private readonly FeatureRows _x;
+        private readonly int[] _y;
+        private readonly double[] _sw;
+        private readonly double _total;
+        private readonly int _classes;
+        private readonly double _l2Dense;
+        private readonly double _l2Sparse;
+        private readonly double[] _residual;
+        private readonly double[][] _chunkGrad;
+        private readonly double[] _chunkLoss = new double[Chunks];
+        // The sparse block transposed (compressed columns, rows ascending within a column) for the gradient.
+        private readonly int[] _colStart;
+        private readonly int[] _colRow;
+        private readonly double[] _colValue;
+
+        public MixedLoss(FeatureRows x, int[] y, double[] sw, double total, int classes, double l2Dense, double l2Sparse)
+        {
+            (_x, _y, _sw, _total, _classes, _l2Dense, _l2Sparse) = (x, y, sw, total, classes, l2Dense, l2Sparse);
+            _residual = new double[x.Count * classes];
+            _chunkGrad = Enumerable.Range(0, Chunks).Select(_ => new double[classes * (x.DenseDims + 1)]).ToArray();
+            _colStart = new int[x.SparseDims + 1];
+            foreach (var j in x.Index) _colStart[j + 1]++;
+            for (var j = 0; j < x.SparseDims; j++) _colStart[j + 1] += _colStart[j];
+            _colRow = new int[x.Index.Length];
+            _colValue = new double[x.Index.Length];
+            var fill = (int[])_colStart.Clone();
+            for (var i = 0; i < x.Count; i++)
+                for (var k = x.RowStart[i]; k < x.RowStart[i + 1]; k++)
+                {
+                    var at = fill[x.Index[k]]++;
+                    _colRow[at] = i;
+                    _colValue[at] = x.Value[k];
+                }
+        }
+
+        public double Evaluate(double[] w, double[] grad)
+        {
+            var d = _x.DenseDims;
+            var classes = _classes;
+            var n = _x.Count;
+            var biasAt = classes * d;
+            var sparseAt = classes * (d + 1);
+            Parallel.For(0, Chunks, k =>
+            {
+                var g = _chunkGrad[k];
+                Array.Clear(g);
+                Span<double> logits = stackalloc double[4];
+                var p = new double[4 * classes];
+                var residual = new double[4 * classes];
+                var sparse = w.AsSpan(sparseAt);
+                double loss = 0;
+                var from = (int)((long)n * k / Chunks);
+                var to = (int)((long)n * (k + 1) / Chunks);
+                for (var i = from; i < to; i += 4)
+                {
+                    var m = Math.Min(4, to - i);
+                    var x0 = _x.DenseRow(i);
+                    var x1 = m > 1 ? _x.DenseRow(i + 1) : x0;
+                    var x2 = m > 2 ? _x.DenseRow(i + 2) : x0;
+                    var x3 = m > 3 ? _x.DenseRow(i + 3) : x0;
+                    for (var c = 0; c < classes; c++)
+                    {
+                        Dot4(w.AsSpan(c * d, d), x0, x1, x2, x3, logits);
+                        for (var r = 0; r < m; r++) p[r * classes + c] = w[biasAt + c] + logits[r];
+                    }
+                    for (var r = 0; r < m; r++)
+                    {
+                        var pr = p.AsSpan(r * classes, classes);
+                        var idx = _x.SparseIndex(i + r);
+                        var val = _x.SparseValue(i + r);
+                        for (var q = 0; q < idx.Length; q++)
+                        {
+                            var wj = sparse.Slice(idx[q] * classes, classes);
+                            var v = val[q];
+                            for (var c = 0; c < classes; c++) pr[c] += wj[c] * v;
+                        }
+                    }
+                    for (var r = 0; r < 4; r++)
+                    {
+                        if (r >= m)
+                        {
+                            for (var c = 0; c < classes; c++) residual[c * 4 + r] = 0;
+                            continue;
+                        }
+                        var pr = p.AsSpan(r * classes, classes);
+                        Softmax(pr);
+                        var yi = _y[i + r];
+                        var s = _sw[i + r];
+                        loss -= s * Math.Log(Math.Max(pr[yi], 1e-300));
+                        for (var c = 0; c < classes; c++)
+                        {
+                            var v = s * (pr[c] - (yi == c ? 1 : 0));
+                            residual[c * 4 + r] = v;
+                            _residual[(i + r) * classes + c] = v;
+                        }
+                    }
+                    for (var c = 0; c < classes; c++)
+                    {
+                        var rc = residual.AsSpan(c * 4, 4);
+                        Axpy4(rc, x0, x1, x2, x3, g.AsSpan(c * d, d));
+                        g[biasAt + c] += rc[0] + rc[1] + rc[2] + rc[3];
+                    }
+                }
+                _chunkLoss[k] = loss;
+            });
+            double f = 0;
+            Array.Clear(grad, 0, sparseAt);
+            for (var k = 0; k < Chunks; k++)
+            {
+                f += _chunkLoss[k];
+                var g = _chunkGrad[k];
+                for (var j = 0; j < sparseAt; j++) grad[j] += g[j];
+            }
+            // Sparse gradient column by column: every column's sum runs over its rows in ascending order.
+            var cols = _x.SparseDims;
+            Parallel.For(0, Chunks, k =>
+            {
+                var from = (int)((long)cols * k / Chunks);
+                var to = (int)((long)cols * (k + 1) / Chunks);
+                var all = grad.AsSpan(sparseAt);
+                for (var j = from; j < to; j++)
+                {
+                    var acc = all.Slice(j * classes, classes);
+                    acc.Clear();
+                    for (var e = _colStart[j]; e < _colStart[j + 1]; e++)
+                    {
+                        var v = _colValue[e];
+                        var r = _residual.AsSpan(_colRow[e] * classes, classes);
+                        for (var c = 0; c < classes; c++) acc[c] += r[c] * v;
+                    }
+                }
+            });
+            f /= _total;
+            var inv = 1.0 / _total;
+            for (var i = 0; i < grad.Length; i++) grad[i] *= inv;
+            // L2 on the dense and sparse weights, not on the biases.
+            for (var i = 0; i < biasAt; i++)
+            {
+                var v = w[i];
+                f += 0.5 * _l2Dense * v * v;
+                grad[i] += _l2Dense * v;
+            }
+            for (var i = sparseAt; i < w.Length; i++)
+            {
+                var v = w[i];
+                f += 0.5 * _l2Sparse * v * v;
+                grad[i] += _l2Sparse * v;
+            }
+            return f;
+        }
+    }
+}
