@@ -51,6 +51,19 @@ public sealed class InstrumentDesignHarness : IHarness
         var import = new PersuasionForGoodImporter().Import(new CorpusImportRequest(Path.Combine(root, "data", "persuasionforgood")));
         var annotated = import.Conversations.Where(c => c.Meta.TryGetValue("annotated", out var a) && a.ValueKind == System.Text.Json.JsonValueKind.True).ToList();
         var mapping = ActMapping.PersuasionForGood;
+        // The amount-aware commitment rules against the acts alone: how many training labels they change.
+        var changed = new List<string>();
+        foreach (var c in annotated)
+            for (var i = 0; i < c.Turns.Length; i++)
+            {
+                if (c.Turns[i].Role != Role.User) continue;
+                var acts = c.Turns[i].Annotations?.GetValueOrDefault(mapping.StageLabelSet);
+                var plain = mapping.StageOf(acts);
+                var ruled = mapping.StageOfTurn(c, i);
+                if (plain != ruled) changed.Add($"{c.Id}#{i} [{acts}] {plain} -> {ruled}");
+            }
+        Console.WriteLine($"commitment rules change {changed.Count} human stage label(s)");
+        if (Environment.GetEnvironmentVariable("DFID_DESIGN_SHOW") == "4") foreach (var line in changed) Console.Error.WriteLine("  " + line);
         var rows = new List<Row>();
         foreach (var c in annotated)
             for (var i = 0; i < c.Turns.Length; i++)
@@ -74,9 +87,9 @@ public sealed class InstrumentDesignHarness : IHarness
 
         var dims = embedder.Dimensions;
         var denseDims = dims * (userContext ? 3 : 2) + 3 + (cues ? 4 : 0);
-        double[] Dense(Row r)
+        float[] Dense(Row r)
         {
-            var f = new double[denseDims];
+            var f = new float[denseDims];
             var at = 0;
             void Put(float[]? v)
             {
@@ -86,9 +99,9 @@ public sealed class InstrumentDesignHarness : IHarness
             Put(vec[r.Text]);
             Put(r.Agent is null ? null : vec[r.Agent]);
             if (userContext) Put(r.PrevUser is null ? null : vec[r.PrevUser]);
-            f[at++] = Math.Min(r.Ordinal, 20) / 20.0;
+            f[at++] = Math.Min(r.Ordinal, 20) / 20f;
             f[at++] = r.Ordinal == 0 ? 1 : 0;
-            f[at++] = Math.Log(1 + r.Text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length) / 4;
+            f[at++] = (float)(Math.Log(1 + r.Text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length) / 4);
             if (cues)
             {
                 var cue = CommitmentCues.Read(r.Text);
@@ -243,9 +256,9 @@ public sealed class InstrumentDesignHarness : IHarness
         return vocab;
     }
 
-    private static FeatureRows Build(int[] idx, double[][] dense, List<List<Dictionary<int, int>>> counts, Dictionary<int, int> vocab, double[] idfOf, int denseDims)
+    private static FeatureRows Build(int[] idx, float[][] dense, List<List<Dictionary<int, int>>> counts, Dictionary<int, int> vocab, double[] idfOf, int denseDims)
     {
-        var d = new double[idx.Length * denseDims];
+        var d = new float[idx.Length * denseDims];
         var start = new int[idx.Length + 1];
         var index = new List<int>();
         var value = new List<double>();

@@ -27,10 +27,12 @@ internal sealed record CommitmentCue(IReadOnlyList<double> Amounts, bool Decline
 /// out of <c>deciding</c>, and the learned instrument uses it as features and as a guard.
 /// </summary>
 /// <remarks>
-/// Deliberately narrow: a negation counts only with the speaker as subject and a giving verb within three words
+/// Deliberately narrow: a negation counts only with the speaker as subject and a giving verb within four words
 /// ("I don't mind donating", "why not", "not sure how much to give", "they don't give it to the kids" and "No, I can do
 /// it." do not decline), and a bare number counts as an amount only with a currency, "cents", a decimal point or right
-/// after a giving verb ("donate 0", "let's do 1").
+/// after a giving verb ("donate 0", "let's do 1"); an option range ("any amount from $0 to all your payment") names no
+/// amount. A bare "no" declines whatever the question ("No." to "Have you heard of them?" too): the cues only ever keep
+/// a turn out of <c>deciding</c>, never put one there.
 /// </remarks>
 internal static partial class CommitmentCues
 {
@@ -52,17 +54,20 @@ internal static partial class CommitmentCues
     {
         var found = new List<(int At, double Value)>();
         var taken = new bool[t.Length];
-        void Take(Regex regex, Func<Match, double?> value)
+        void Take(Regex regex, Func<Match, double?> value, bool mark = false)
         {
             foreach (Match m in regex.Matches(t))
             {
                 var span = m.Groups["n"].Success ? m.Groups["n"] : (Group)m;
                 if (Enumerable.Range(span.Index, span.Length).Any(i => taken[i])) continue;
-                if (value(m) is not { } v) continue;
+                var v = value(m);
+                if (v is null && !mark) continue;
                 for (var i = span.Index; i < span.Index + span.Length; i++) taken[i] = true;
-                found.Add((span.Index, v));
+                if (v is { } amount) found.Add((span.Index, amount));
             }
         }
+        // An option range ("any amount from $0 to all your payment", "$0 - $0.30") names no amount.
+        Take(OptionRange(), _ => null, mark: true);
         static double? Num(Match m) => double.Parse(m.Groups["n"].Value.Replace(',', '.'), NumberStyles.Float, CultureInfo.InvariantCulture);
         Take(DollarSign(), Num);
         Take(NumberCurrency(), m => m.Groups["cents"].Success ? Num(m) / 100 : Num(m));
@@ -103,22 +108,45 @@ internal static partial class CommitmentCues
     [GeneratedRegex(@"^(?:no+|nope|nah|not really|no way)(?:[\s,!]+(?:thanks?|thank you|thx|sorry|i'm sorry|sorry but no|i'm afraid|no))*[\s!,]*$")]
     private static partial Regex BareNo();
 
-    // A sentence opening with "no" that goes on to negate what the speaker will do ("No I would not", "no, I can't right
-    // now", "No, but I'll think about it"); "No, I can do it." and "No problem" do not.
-    [GeneratedRegex(@"^(?:no+|nope|nah)\b[\s,!]*(?:but\b|(?:i|we)(?:'m|'d|'ll)?\s+(?:\w+\s+)?(?:won't|will not|wont|wouldn't|would not|wouldnt|can't|cannot|can not|cant|couldn't|could not|couldnt|don't|do not|dont|am not|not)\b(?!\s+(?:mind|hesitate|wait)\b))")]
+    // A sentence opening with "no" whose speaker then negates what they will do, with nothing else in that clause ("No I
+    // would not", "no, I can't right now", "No, I don't want to", "No I won't, I need the money", "No I will not until I
+    // know more", "No, but maybe later"); "No, I can do it.", "No, I don't have kids" and "No problem" do not.
+    [GeneratedRegex(@"^(?:no+|nope|nah)\b[\s,!]*(?:but\b|(?:i|we)\s+(?:really\s+|just\s+|honestly\s+)?(?:won't|will not|wont|wouldn't|would not|wouldnt|can't|cannot|can not|cant|couldn't|could not|couldnt|don't|do not|dont)(?:\s+(?:think so|want(?: to)?|wish to|plan to|feel like it|care to|right now|now|today|at (?:this|the) (?:time|moment)|afford(?: it| to)?|donate|give|contribute))?(?:\s+(?:until|unless|before|because|since)\b.*|\s*[,-].*)?\s*$)")]
     private static partial Regex NoThenNegation();
 
     // The whole sentence is a polite brush-off: "I think I'm ok.", "I'm good, thanks", "I'm fine for now".
     [GeneratedRegex(@"^(?:i think |thanks,? |thank you,? |oh,? )?(?:i'm|im|i am) (?:ok|okay|good|fine|all set|set)(?:[\s,]+(?:thanks|thank you|for now|though))*[\s!]*$")]
     private static partial Regex PoliteDecline();
 
-    [GeneratedRegex(@"\b(?:that's|that is|thats|it's|it is|its|this is) (?:all|the most|as much as) (?:i|we) can (?:afford|do|give|spare|donate)\b|\bi wish i could (?:give|donate|contribute|afford)\b|\bkeep (?:my|the) (?:money|payment|earnings|bonus)\b|\bno,? thanks?\b|\bno,? thank you\b|\bnot (?:today|right now|now|tonight|at (?:this|the) (?:time|moment)|this time|for me|interested)\b|\b(?:maybe|perhaps) (?:later|another time|next time|some other time)\b|\bi(?:'ll| will)? pass\b|\b(?:i'd|i would|i) (?:rather|prefer to) (?:not|keep)\b|\bi(?:'d| would)? rather not\b|\bi(?:'ll| will) (?:have to )?think about it\b|\bi(?:'ll| will| must| have to)? decline\b|\bcount me out\b|\bnot (?:going|willing|able|gonna|planning|ready|in a position) to (?:donate|give|contribute|pledge|pay)\b|\bnot (?:donating|giving|contributing)\b")]
+    [GeneratedRegex(@"\b(?:that's|that is|thats|it's|it is|its|this is) (?:all|the most|as much as) (?:i|we) can (?:afford|do|give|spare|donate)\b|\bi wish i could (?:give|donate|contribute|afford)\b|\bkeep (?:my|the)(?: \w+)? (?:money|payment|earnings|bonus)\b|\bno,? thanks?\b|\bno,? thank you\b|\bnot (?:today|right now|now|tonight|at (?:this|the) (?:time|moment)|this time|for me|interested)\b|\b(?:maybe|perhaps) (?:later|another time|next time|some other time)\b|\bi(?:'ll| will)? pass\b|\b(?:i'd|i would|i) (?:rather|prefer to) (?:not|keep)\b|\bi(?:'d| would)? rather not\b|\bi(?:'ll| will) (?:have to )?think about it\b|\bi(?:'ll| will| must| have to)? decline\b|\bcount me out\b|\b(?:i'll|i will|i'm going to|i am going to|i'd have to|i have to|i must|gonna) say no\b|\bnot (?:going|willing|able|gonna|planning|ready|in a position) to (?:donate|give|contribute|pledge|pay)\b|\bnot (?:donating|giving|contributing)\b")]
     private static partial Regex FixedDecline();
 
     // The speaker (I/we, with a contracted or plain auxiliary and at most one adverb) under a negation, then a giving verb
-    // within three words.
+    // within four words.
     [GeneratedRegex(@"\b(?:i|we)(?:'m|'d|'ll| am| would| will| do| can| could| really| honestly| just| probably| unfortunately)?\s+(?:\w+\s+)?(?:won't|will not|wont|wouldn't|would not|wouldnt|can't|cannot|can not|cant|couldn't|could not|couldnt|don't|do not|dont|not)\s+(?<between>(?:[\w']+\s+){0,4}?)(?:donate|donating|donation|give|giving|contribute|contributing|afford|spare|pledge|part with|pay|do (?:it|that|this|so|any)\b)")]
     private static partial Regex NegatedGiving();
+
+    [GeneratedRegex(@"\b(?:from|between)\s+\$?\s?0(?:\.0+)?\s*(?:to|and|-|–)\s*(?:\$?\s?\d+(?:\.\d+)?|\.\d+|all\b(?:\s+(?:of\s+)?(?:your|my|the|of)\b)?(?:\s+(?:task\s+)?(?:payment|earnings|it))?)|\$\s?0(?:\.0+)?\s*(?:-|–|to)\s*\$\s?\d+(?:\.\d+)?")]
+    private static partial Regex OptionRange();
+
+    // The whole turn only says yes: "Yes.", "yes, that's right", "Correct, thank you".
+    [GeneratedRegex(@"^(?:yes|yeah|yep|yup|correct|right|that's right|that is right|that's correct|that is correct|ok|okay|sure|confirmed|i confirm|exactly)(?:[\s,!.]+(?:yes|that's right|that is right|that's correct|that is correct|correct|please|thanks|thank you|i confirm|confirmed|sure|that's it))*[\s.!]*$")]
+    private static partial Regex BareConfirmation();
+
+    /// <summary>
+    /// Whether a user turn refuses, read in its context: its own words refuse (<see cref="CommitmentCue.IsRefusal"/>), or
+    /// it is a bare yes to an agent turn that names only $0 ("So $0 then?" — "Yes.").
+    /// </summary>
+    public static bool Refuses(string turn, string? previousAgentTurn) =>
+        Read(turn).IsRefusal
+        || (previousAgentTurn is not null && IsBareConfirmation(turn) && Read(previousAgentTurn).NamesOnlyZero);
+
+    /// <summary>Whether the whole turn is a bare yes ("Yes.", "yes, that's right", "Correct, thanks").</summary>
+    public static bool IsBareConfirmation(string text)
+    {
+        ArgumentNullException.ThrowIfNull(text);
+        return BareConfirmation().IsMatch(Normalise(text).Trim());
+    }
 
     // "$0", "$ 0.50", "$.25", "$2", and "100$", "0.2 $".
     [GeneratedRegex(@"\$\s?(?<n>\d+(?:[.,]\d+)?|\.\d+)|(?<n>\d+(?:\.\d+)?|\.\d+)\s?\$")]

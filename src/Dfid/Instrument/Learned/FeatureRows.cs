@@ -1,12 +1,12 @@
 namespace Dfid.Instrument.Learned;
 
 /// <summary>
-/// Training rows with a dense block (row-major) and a sparse block (compressed rows: <see cref="RowStart"/>,
+/// Training rows with a dense block (row-major, float: the sentence vectors are float, and half the bytes to stream) and a sparse block (compressed rows: <see cref="RowStart"/>,
 /// <see cref="Index"/>, <see cref="Value"/>; indices ascending within a row).
 /// </summary>
 internal sealed class FeatureRows
 {
-    public FeatureRows(int denseDims, int sparseDims, double[] dense, int[] rowStart, int[] index, double[] value)
+    public FeatureRows(int denseDims, int sparseDims, float[] dense, int[] rowStart, int[] index, double[] value)
     {
         if (rowStart.Length == 0) throw new ArgumentException("rowStart needs at least one entry.");
         Count = rowStart.Length - 1;
@@ -28,7 +28,7 @@ internal sealed class FeatureRows
 
     public int SparseDims { get; }
 
-    public double[] Dense { get; }
+    public float[] Dense { get; }
 
     public int[] RowStart { get; }
 
@@ -36,7 +36,7 @@ internal sealed class FeatureRows
 
     public double[] Value { get; }
 
-    public ReadOnlySpan<double> DenseRow(int i) => Dense.AsSpan(i * DenseDims, DenseDims);
+    public ReadOnlySpan<float> DenseRow(int i) => Dense.AsSpan(i * DenseDims, DenseDims);
 
     public ReadOnlySpan<int> SparseIndex(int i) => Index.AsSpan(RowStart[i], RowStart[i + 1] - RowStart[i]);
 
@@ -45,7 +45,7 @@ internal sealed class FeatureRows
     /// <summary>The rows <paramref name="rows"/> (in that order) as a new matrix.</summary>
     public FeatureRows Subset(IReadOnlyList<int> rows)
     {
-        var dense = new double[rows.Count * DenseDims];
+        var dense = new float[rows.Count * DenseDims];
         var start = new int[rows.Count + 1];
         var nnz = 0;
         foreach (var r in rows) nnz += RowStart[r + 1] - RowStart[r];

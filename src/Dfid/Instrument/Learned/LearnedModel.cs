@@ -42,7 +42,7 @@ internal sealed record Submodel(
         new([.. weights.Select(v => (float)v)], denseDims, lexicon.Ids, lexicon.Idf, rule);
 
     /// <summary>Logits of one row (dense features, lexical channels).</summary>
-    public void Logits(double[] dense, Dictionary<int, int>[]? lexical, int classes, Span<double> logits)
+    public void Logits(float[] dense, Dictionary<int, int>[]? lexical, int classes, Span<double> logits)
     {
         var (index, value) = lexical is null || LexiconIds.Length == 0 ? ([], []) : Lexicon.Vectorise(lexical);
         SoftmaxRegression.MixedLogits(DoubleWeights, dense, index, value, classes, logits);

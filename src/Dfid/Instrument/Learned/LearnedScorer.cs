@@ -52,12 +52,12 @@ internal sealed class LearnedScorer(LearnedModel model, ITextEmbedder embedder)
                 m.Logits(StageFeatures.Dense(tv, av, uv, stage[i].Ordinal, text), StageFeatures.Lexical(text), classes, p);
                 var rule = m.Rule!;
                 rule.Calibrate(p);
-                label = rule.Decide(p, CommitmentCues.Read(text).IsRefusal);
+                label = rule.Decide(p, CommitmentCues.Refuses(text, stage[i].Agent));
             }
             else
             {
                 var cv = action[i].Context is not null ? vectors[at++] : null;
-                m.Logits([.. TurnFeatures.Build(tv, cv, action[i].Ordinal, text).Select(v => (double)v)], null, classes, p);
+                m.Logits(TurnFeatures.Build(tv, cv, action[i].Ordinal, text), null, classes, p);
                 Softmax(p);
                 label = 0;
                 for (var c = 1; c < classes; c++) if (p[c] > p[label]) label = c;

@@ -56,7 +56,7 @@ internal static class LearnedTrainer
         Add(o.Mapping.Hash);
         Add(string.Create(CultureInfo.InvariantCulture, $"{o.Folds}|{o.L2:R}|{o.MaxIterations}|w{o.ClassWeightPower:R}"));
         if (target == LearnedTarget.Stage)
-            Add(string.Create(CultureInfo.InvariantCulture, $"inner{o.InnerFolds}|lex{o.LexicalL2:R}|df{MinDocumentFrequency}|cap{o.MaxResistingAtDeciding:R}"));
+            Add(string.Create(CultureInfo.InvariantCulture, $"inner{o.InnerFolds}|it{o.StageIterations}|lex{o.LexicalL2:R}|df{MinDocumentFrequency}|cap{o.MaxResistingAtDeciding:R}"));
         Add($"{embedder.ModelId}|{embedder.Dimensions}");
         foreach (var e in examples.OrderBy(e => e.Key, StringComparer.Ordinal).ThenBy(e => e.Turn))
         {
@@ -170,7 +170,7 @@ internal static class LearnedTrainer
 
     private static string LabelSet(LearnedTarget t, ActMapping m) => t == LearnedTarget.Stage ? m.StageLabelSet : m.ActionLabelSet;
 
-    private static double[][] FeaturiseActions(List<TrainingExample> examples, ITextEmbedder embedder, CancellationToken ct)
+    private static float[][] FeaturiseActions(List<TrainingExample> examples, ITextEmbedder embedder, CancellationToken ct)
     {
         var texts = new List<string>(examples.Count * 2);
         foreach (var e in examples)
@@ -179,14 +179,14 @@ internal static class LearnedTrainer
             if (e.Context is not null) texts.Add(e.Context);
         }
         var vectors = embedder.Embed(texts, ct);
-        var result = new double[examples.Count][];
+        var result = new float[examples.Count][];
         var at = 0;
         for (var i = 0; i < examples.Count; i++)
         {
             var e = examples[i];
             var tv = vectors[at++];
             var cv = e.Context is not null ? vectors[at++] : null;
-            result[i] = [.. TurnFeatures.Build(tv, cv, e.Ordinal, e.Text).Select(v => (double)v)];
+            result[i] = TurnFeatures.Build(tv, cv, e.Ordinal, e.Text);
         }
         return result;
     }

@@ -33,45 +33,60 @@ internal sealed class Lexicon(int[] ids, float[] idf)
     /// <summary>The sparse row of a turn's channels: columns ascending, each channel scaled to unit length.</summary>
     public (int[] Index, double[] Value) Vectorise(Dictionary<int, int>[] channels)
     {
+        var total = 0;
+        foreach (var channel in channels) total += channel.Count;
+        var index = new int[total];
+        var value = new double[total];
+        var n = VectoriseInto(channels, index, value, 0);
+        return (index[..n], value[..n]);
+    }
+
+    /// <summary>Writes the sparse row into the buffers from <paramref name="offset"/> on (room for every id of every
+    /// channel); returns its length.</summary>
+    private int VectoriseInto(Dictionary<int, int>[] channels, int[] index, double[] value, int offset)
+    {
         var column = _column ??= Ids.Select((id, j) => (id, j)).ToDictionary(x => x.id, x => x.j);
-        var entries = new List<(int Column, double Value)>();
+        var n = offset;
         foreach (var channel in channels)
         {
-            var from = entries.Count;
+            var from = n;
             double norm = 0;
             foreach (var (id, count) in channel)
             {
                 if (!column.TryGetValue(id, out var j)) continue;
                 var v = (1 + Math.Log(count)) * Idf[j];
-                entries.Add((j, v));
+                index[n] = j;
+                value[n++] = v;
                 norm += v * v;
             }
             if (norm <= 0) continue;
             var scale = 1 / Math.Sqrt(norm);
-            for (var k = from; k < entries.Count; k++) entries[k] = (entries[k].Column, entries[k].Value * scale);
+            for (var k = from; k < n; k++) value[k] *= scale;
         }
-        // Channels never share a column (their ids are salted differently), so sorting gives a valid sparse row;
-        // a hash collision across channels would only add a duplicate column, which the sums handle.
-        entries.Sort((a, b) => a.Column != b.Column ? a.Column.CompareTo(b.Column) : a.Value.CompareTo(b.Value));
-        return ([.. entries.Select(e => e.Column)], [.. entries.Select(e => e.Value)]);
+        // Channels never share a column (their ids are salted differently), so sorting by column gives a valid sparse
+        // row; a hash collision across channels would only add a duplicate column, which the sums handle.
+        Array.Sort(index, value, offset, n - offset);
+        return n - offset;
     }
 
     /// <summary>Rows of a matrix: dense blocks as given, sparse blocks vectorised by this lexicon.</summary>
-    public FeatureRows Rows(IReadOnlyList<int> rows, IReadOnlyList<double[]> dense, IReadOnlyList<Dictionary<int, int>[]> lexical)
+    public FeatureRows Rows(IReadOnlyList<int> rows, IReadOnlyList<float[]> dense, IReadOnlyList<Dictionary<int, int>[]> lexical)
     {
         var d = dense[rows[0]].Length;
-        var matrix = new double[rows.Count * d];
+        var matrix = new float[rows.Count * d];
         var start = new int[rows.Count + 1];
-        var index = new List<int>();
-        var value = new List<double>();
+        var capacity = 0;
+        foreach (var r in rows)
+            foreach (var channel in lexical[r]) capacity += channel.Count;
+        var index = new int[capacity];
+        var value = new double[capacity];
+        var at = 0;
         for (var r = 0; r < rows.Count; r++)
         {
             Array.Copy(dense[rows[r]], 0, matrix, (long)r * d, d);
-            var (idx, val) = Vectorise(lexical[rows[r]]);
-            index.AddRange(idx);
-            value.AddRange(val);
-            start[r + 1] = index.Count;
+            at += VectoriseInto(lexical[rows[r]], index, value, at);
+            start[r + 1] = at;
         }
-        return new FeatureRows(d, Count, matrix, start, [.. index], [.. value]);
+        return new FeatureRows(d, Count, matrix, start, index[..at], value[..at]);
     }
 }

@@ -1,3 +1,6 @@
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
+
 namespace Dfid.Instrument.Learned;
 
 /// <summary>
@@ -32,21 +35,18 @@ internal static partial class SoftmaxRegression
         var weights = sampleWeights ?? Enumerable.Repeat(1.0, y.Length).ToArray();
         var total = weights.Sum();
         var loss = new MixedLoss(x, y, weights, total, classes, l2Dense, l2Sparse);
-        var sw = System.Diagnostics.Stopwatch.StartNew();
-        var evals = 0;
-        var it = Lbfgs.Minimise((a, b) => { evals++; return loss.Evaluate(a, b); }, w, maxIterations, cancellationToken);
-        if (Environment.GetEnvironmentVariable("DFID_TRACE_TRAIN") == "1") Console.Error.WriteLine($"TrainMixed: {it} iterations, {evals} evaluations, {sw.Elapsed.TotalSeconds:F2} s, {x.Count} rows, {x.DenseDims}+{x.SparseDims} dims");
+        Lbfgs.Minimise(loss.Evaluate, w, maxIterations, cancellationToken);
         return w;
     }
 
     /// <summary>Class logits of one mixed row.</summary>
-    public static void MixedLogits(ReadOnlySpan<double> w, ReadOnlySpan<double> dense, ReadOnlySpan<int> index,
+    public static void MixedLogits(ReadOnlySpan<double> w, ReadOnlySpan<float> dense, ReadOnlySpan<int> index,
         ReadOnlySpan<double> value, int classes, Span<double> logits)
     {
         var d = dense.Length;
         var bias = w.Slice(classes * d, classes);
         var sparse = w[(classes * (d + 1))..];
-        for (var c = 0; c < classes; c++) logits[c] = bias[c] + Dot(w.Slice(c * d, d), dense);
+        for (var c = 0; c < classes; c++) logits[c] = bias[c] + DotF(w.Slice(c * d, d), dense);
         for (var k = 0; k < index.Length; k++)
         {
             var wj = sparse.Slice(index[k] * classes, classes);
@@ -55,7 +55,7 @@ internal static partial class SoftmaxRegression
     }
 
     /// <summary>Class probabilities of one mixed row.</summary>
-    public static void MixedProbabilities(ReadOnlySpan<double> w, ReadOnlySpan<double> dense, ReadOnlySpan<int> index,
+    public static void MixedProbabilities(ReadOnlySpan<double> w, ReadOnlySpan<float> dense, ReadOnlySpan<int> index,
         ReadOnlySpan<double> value, int classes, Span<double> p)
     {
         MixedLogits(w, dense, index, value, classes, p);
@@ -127,7 +127,7 @@ internal static partial class SoftmaxRegression
                     var x3 = m > 3 ? _x.DenseRow(i + 3) : x0;
                     for (var c = 0; c < classes; c++)
                     {
-                        Dot4(w.AsSpan(c * d, d), x0, x1, x2, x3, logits);
+                        Dot4F(w.AsSpan(c * d, d), x0, x1, x2, x3, logits);
                         for (var r = 0; r < m; r++) p[r * classes + c] = w[biasAt + c] + logits[r];
                     }
                     for (var r = 0; r < m; r++)
@@ -164,7 +164,7 @@ internal static partial class SoftmaxRegression
                     for (var c = 0; c < classes; c++)
                     {
                         var rc = residual.AsSpan(c * 4, 4);
-                        Axpy4(rc, x0, x1, x2, x3, g.AsSpan(c * d, d));
+                        Axpy4F(rc, x0, x1, x2, x3, g.AsSpan(c * d, d));
                         g[biasAt + c] += rc[0] + rc[1] + rc[2] + rc[3];
                     }
                 }
@@ -215,5 +215,91 @@ internal static partial class SoftmaxRegression
             }
             return f;
         }
+    }
+    /// <summary>Σ w·x with float x widened to double, eight values per step in one 4-lane accumulator (the same
+    /// arithmetic as each row of <see cref="Dot4F"/>, so training and scoring give identical logits).</summary>
+    private static double DotF(ReadOnlySpan<double> w, ReadOnlySpan<float> x)
+    {
+        if (x.Length < w.Length) throw new ArgumentException("vectors differ in length.");
+        ref var rw = ref MemoryMarshal.GetReference(w);
+        ref var rx = ref MemoryMarshal.GetReference(x);
+        var acc = Vector256<double>.Zero;
+        nuint j = 0, n = (nuint)w.Length;
+        for (; j + 8 <= n; j += 8)
+        {
+            var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref rx, j));
+            acc += Vector256.LoadUnsafe(ref rw, j) * lo;
+            acc += Vector256.LoadUnsafe(ref rw, j + 4) * hi;
+        }
+        return ReduceF(acc, w[(int)j..], x[(int)j..]);
+    }
+
+    /// <summary>Dot products of w with four float rows at once.</summary>
+    private static void Dot4F(ReadOnlySpan<double> w, ReadOnlySpan<float> x0, ReadOnlySpan<float> x1, ReadOnlySpan<float> x2,
+        ReadOnlySpan<float> x3, Span<double> result)
+    {
+        if (x0.Length < w.Length || x1.Length < w.Length || x2.Length < w.Length || x3.Length < w.Length)
+            throw new ArgumentException("vectors differ in length.");
+        ref var rw = ref MemoryMarshal.GetReference(w);
+        ref var r0 = ref MemoryMarshal.GetReference(x0);
+        ref var r1 = ref MemoryMarshal.GetReference(x1);
+        ref var r2 = ref MemoryMarshal.GetReference(x2);
+        ref var r3 = ref MemoryMarshal.GetReference(x3);
+        Vector256<double> a0 = default, a1 = default, a2 = default, a3 = default;
+        nuint j = 0, n = (nuint)w.Length;
+        for (; j + 8 <= n; j += 8)
+        {
+            var wl = Vector256.LoadUnsafe(ref rw, j);
+            var wh = Vector256.LoadUnsafe(ref rw, j + 4);
+            var (l0, h0) = Vector256.Widen(Vector256.LoadUnsafe(ref r0, j));
+            var (l1, h1) = Vector256.Widen(Vector256.LoadUnsafe(ref r1, j));
+            var (l2, h2) = Vector256.Widen(Vector256.LoadUnsafe(ref r2, j));
+            var (l3, h3) = Vector256.Widen(Vector256.LoadUnsafe(ref r3, j));
+            a0 += wl * l0;
+            a0 += wh * h0;
+            a1 += wl * l1;
+            a1 += wh * h1;
+            a2 += wl * l2;
+            a2 += wh * h2;
+            a3 += wl * l3;
+            a3 += wh * h3;
+        }
+        var tail = (int)j;
+        result[0] = ReduceF(a0, w[tail..], x0[tail..]);
+        result[1] = ReduceF(a1, w[tail..], x1[tail..]);
+        result[2] = ReduceF(a2, w[tail..], x2[tail..]);
+        result[3] = ReduceF(a3, w[tail..], x3[tail..]);
+    }
+
+    private static double ReduceF(Vector256<double> acc, ReadOnlySpan<double> w, ReadOnlySpan<float> x)
+    {
+        var s = acc.GetElement(0) + acc.GetElement(1) + acc.GetElement(2) + acc.GetElement(3);
+        for (var j = 0; j < w.Length; j++) s += w[j] * x[j];
+        return s;
+    }
+
+    /// <summary>g += r0·x0 + r1·x1 + r2·x2 + r3·x3 over float rows.</summary>
+    private static void Axpy4F(ReadOnlySpan<double> r, ReadOnlySpan<float> x0, ReadOnlySpan<float> x1, ReadOnlySpan<float> x2,
+        ReadOnlySpan<float> x3, Span<double> g)
+    {
+        if (r.Length < 4 || x0.Length < g.Length || x1.Length < g.Length || x2.Length < g.Length || x3.Length < g.Length)
+            throw new ArgumentException("vectors differ in length.");
+        ref var rg = ref MemoryMarshal.GetReference(g);
+        ref var p0 = ref MemoryMarshal.GetReference(x0);
+        ref var p1 = ref MemoryMarshal.GetReference(x1);
+        ref var p2 = ref MemoryMarshal.GetReference(x2);
+        ref var p3 = ref MemoryMarshal.GetReference(x3);
+        Vector256<double> c0 = Vector256.Create(r[0]), c1 = Vector256.Create(r[1]), c2 = Vector256.Create(r[2]), c3 = Vector256.Create(r[3]);
+        nuint j = 0, n = (nuint)g.Length;
+        for (; j + 8 <= n; j += 8)
+        {
+            var (l0, h0) = Vector256.Widen(Vector256.LoadUnsafe(ref p0, j));
+            var (l1, h1) = Vector256.Widen(Vector256.LoadUnsafe(ref p1, j));
+            var (l2, h2) = Vector256.Widen(Vector256.LoadUnsafe(ref p2, j));
+            var (l3, h3) = Vector256.Widen(Vector256.LoadUnsafe(ref p3, j));
+            (Vector256.LoadUnsafe(ref rg, j) + (c0 * l0 + c1 * l1 + c2 * l2 + c3 * l3)).StoreUnsafe(ref rg, j);
+            (Vector256.LoadUnsafe(ref rg, j + 4) + (c0 * h0 + c1 * h1 + c2 * h2 + c3 * h3)).StoreUnsafe(ref rg, j + 4);
+        }
+        for (var k = (int)j; k < g.Length; k++) g[k] += r[0] * x0[k] + r[1] * x1[k] + r[2] * x2[k] + r[3] * x3[k];
     }
 }

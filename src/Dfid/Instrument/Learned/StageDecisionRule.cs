@@ -6,8 +6,9 @@ namespace Dfid.Instrument.Learned;
 /// How a stage model turns its logits into calibrated probabilities and a stage. Probabilities: softmax(logits /
 /// <see cref="Temperature"/>). Stage: the highest of ln p + <see cref="PriorShift"/> · offset (a class-weighting of the
 /// decision, offsets ln(n / (K · n_class)) of the model's training turns), except that <c>deciding</c> needs its own
-/// probability to reach <see cref="DecidingThreshold"/> and is never given to a turn whose words refuse
-/// (<see cref="CommitmentCue.IsRefusal"/>); the next best stage is taken instead.
+/// probability to reach <see cref="DecidingThreshold"/> and is never given to a turn that refuses
+/// (<see cref="CommitmentCues.Refuses"/>: "no thanks", "$0", "not today", a bare yes to "So $0?"); the next best stage
+/// is taken instead.
 /// </summary>
 /// <param name="Temperature">Temperature of the calibrated probabilities (1 = the model's own).</param>
 /// <param name="PriorShift">Weight of the class offsets in the decision (0 = argmax of the probabilities).</param>

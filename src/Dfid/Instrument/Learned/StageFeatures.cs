@@ -42,17 +42,17 @@ internal static class StageFeatures
 
     public static int DenseLength(int embeddingDims) => 3 * embeddingDims + Scalars + CueFlags;
 
-    public static double[] Dense(float[] text, float[]? agent, float[]? previousUser, int ordinal, string rawText)
+    public static float[] Dense(float[] text, float[]? agent, float[]? previousUser, int ordinal, string rawText)
     {
         var d = text.Length;
-        var f = new double[DenseLength(d)];
-        for (var j = 0; j < d; j++) f[j] = text[j];
-        if (agent is not null) for (var j = 0; j < d; j++) f[d + j] = agent[j];
-        if (previousUser is not null) for (var j = 0; j < d; j++) f[2 * d + j] = previousUser[j];
+        var f = new float[DenseLength(d)];
+        Array.Copy(text, f, d);
+        if (agent is not null) Array.Copy(agent, 0, f, d, d);
+        if (previousUser is not null) Array.Copy(previousUser, 0, f, 2 * d, d);
         var at = 3 * d;
-        f[at++] = Math.Min(ordinal, 20) / 20.0;
+        f[at++] = Math.Min(ordinal, 20) / 20f;
         f[at++] = ordinal == 0 ? 1 : 0;
-        f[at++] = Math.Log(1 + rawText.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length) / 4;
+        f[at++] = (float)(Math.Log(1 + rawText.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length) / 4);
         var cue = CommitmentCues.Read(rawText);
         f[at++] = cue.NamesPositiveAmount ? 1 : 0;
         f[at++] = cue.NamesOnlyZero ? 1 : 0;

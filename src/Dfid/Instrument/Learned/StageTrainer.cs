@@ -29,7 +29,7 @@ internal static class StageTrainer
             var lexicon = Lexicon.Build([.. rows.Select(i => data.Lexical[i])], LearnedTrainer.MinDocumentFrequency);
             var x = lexicon.Rows(rows, data.Dense, data.Lexical);
             var y = rows.Select(i => data.Labels[i]).ToArray();
-            var w = SoftmaxRegression.TrainMixed(x, y, k, options.L2, options.LexicalL2, options.MaxIterations,
+            var w = SoftmaxRegression.TrainMixed(x, y, k, options.L2, options.LexicalL2, options.StageIterations,
                 LearnedTrainer.ClassWeights(y, k, options.ClassWeightPower), null, ct);
             return Submodel.From(w, x.DenseDims, lexicon, rule);
         }
@@ -65,17 +65,21 @@ internal static class StageTrainer
             return Rule(rows, logits);
         }
 
+        // The outer folds are independent: two at a time keep both cores busy through the serial parts of a fit
+        // (lexicon, L-BFGS bookkeeping). Every fit is deterministic, so the result does not depend on the schedule.
         var folds = new Submodel[options.Folds];
         var outer = new double[examples.Count][];
-        for (var f = 0; f < options.Folds; f++)
+        var rules = new StageDecisionRule[options.Folds];
+        Parallel.For(0, options.Folds, new ParallelOptions { MaxDegreeOfParallelism = 2, CancellationToken = ct }, f =>
         {
             var rows = all.Where(i => foldOf[keys[i]] != f).ToArray();
-            var rule = InnerRule(rows);
-            folds[f] = Fit(rows, rule);
+            rules[f] = InnerRule(rows);
+            folds[f] = Fit(rows, rules[f]);
             foreach (var i in all.Where(i => foldOf[keys[i]] == f)) outer[i] = Logits(folds[f], i);
+        });
+        for (var f = 0; f < options.Folds; f++)
             options.Progress?.Report(string.Create(System.Globalization.CultureInfo.InvariantCulture,
-                $"  fold {f + 1}/{options.Folds} trained (temperature {rule.Temperature:0.00}, class shift {rule.PriorShift:0.00}, deciding threshold {rule.DecidingThreshold:0.00})"));
-        }
+                $"  fold {f + 1}/{options.Folds} trained (temperature {rules[f].Temperature:0.00}, class shift {rules[f].PriorShift:0.00}, deciding threshold {rules[f].DecidingThreshold:0.00})"));
         var fullRule = Rule(all, outer);
         var full = Fit(all, fullRule);
         options.Progress?.Report(string.Create(System.Globalization.CultureInfo.InvariantCulture,
@@ -86,7 +90,7 @@ internal static class StageTrainer
             options.L2, options.LexicalL2, options.InnerFolds, options.Clock.GetUtcNow());
     }
 
-    private sealed record Data(double[][] Dense, Dictionary<int, int>[][] Lexical, int[] Labels, bool[] Refusal);
+    private sealed record Data(float[][] Dense, Dictionary<int, int>[][] Lexical, int[] Labels, bool[] Refusal);
 
     private static Data Featurise(List<StageExample> examples, ITextEmbedder embedder, CancellationToken ct)
     {
@@ -98,7 +102,7 @@ internal static class StageTrainer
             if (e.Context.PreviousUser is { } u) texts.Add(u);
         }
         var vectors = embedder.Embed(texts, ct);
-        var dense = new double[examples.Count][];
+        var dense = new float[examples.Count][];
         var at = 0;
         for (var i = 0; i < examples.Count; i++)
         {
@@ -109,6 +113,6 @@ internal static class StageTrainer
             dense[i] = StageFeatures.Dense(tv, av, uv, e.Context.Ordinal, e.Text);
         }
         return new Data(dense, [.. examples.Select(e => StageFeatures.Lexical(e.Text))], [.. examples.Select(e => e.Label)],
-            [.. examples.Select(e => CommitmentCues.Read(e.Text).IsRefusal)]);
+            [.. examples.Select(e => CommitmentCues.Refuses(e.Text, e.Context.Agent))]);
     }
 }
