@@ -69,6 +69,22 @@ public sealed class InstrumentHarness : IHarness
                               $"(diff {o.Human.ResistingDifference:+0.000;-0.000}, p {o.Human.FisherP:F3}), instrument {o.Instrument.ResistingNotConverted:P1} vs {o.Instrument.ResistingConverted:P1} " +
                               $"(diff {o.Instrument.ResistingDifference:+0.000;-0.000}, p {o.Instrument.FisherP:F3}); kept {o.KeptShare:P0}; depth AUC human {o.Human.DepthAuc:F3}, instrument {o.Instrument.DepthAuc:F3}");
 
+        // The refusal fixture (written for issue 18) through the model trained on PersuasionForGood: none may be deciding.
+        // "model alone" is the decision rule without the refusal guard, to show what the guard adds.
+        var fixture = CorpusFile.ReadAll(Path.Combine(RepoRoot(), "tests", "Dfid.Tests", "Fixtures", "instrument", "refusals.jsonl"));
+        var refusals = fixture.SelectMany(c => Enumerable.Range(0, c.Turns.Length)
+            .Where(i => c.Turns[i].Annotations?.ContainsKey("ee_act") == true).Select(i => new LabelRequest(c, i))).ToList();
+        var labelled = await instrument.LabelManyAsync(refusals);
+        var probabilities = instrument.Probabilities(refusals, CancellationToken.None);
+        var rule = instrument.Model.FullModel.Rule!;
+        var alone = probabilities.Select(p => (Stage)rule.Decide(p, refusal: false)).ToList();
+        Console.WriteLine($"refusal fixture ({refusals.Count} turns): deciding {labelled.Count(r => r.State!.Stage == Stage.Deciding)}; " +
+                          $"model alone (no refusal guard) deciding {alone.Count(s => s == Stage.Deciding)}; stages " +
+                          string.Join(", ", StateNames.All<Stage>().Select(n => $"{n} {labelled.Count(r => StateNames.Of(r.State!.Stage) == n)}")));
+        if (args.Contains("--show-fixture"))
+            for (var k = 0; k < refusals.Count; k++)
+                Console.WriteLine($"  {StateNames.Of(labelled[k].State!.Stage),-11} (alone {StateNames.Of(alone[k]),-11}) \"{refusals[k].LabelledText}\"");
+
         if (args.Contains("--actions"))
         {
             sw.Restart();
@@ -123,6 +139,13 @@ public sealed class InstrumentHarness : IHarness
                           $"simulated replies (the run's case: context already embedded, reply new) {replyRate:F0} turns/s; warm (cached embeddings, one at a time) {warmRate:F0} turns/s");
         Console.WriteLine($"cores: {Environment.ProcessorCount}");
         return coldRate >= 200 ? 0 : 1;
+    }
+
+    private static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "dfid.slnx"))) return dir.FullName;
+        throw new InvalidOperationException("dfid.slnx not found");
     }
 
     private static string FindShared()

@@ -94,6 +94,9 @@ public sealed class LearnedInstrument : IInstrument
         return Task.FromResult(results);
     }
 
+    /// <summary>The trained models (for harnesses and tests).</summary>
+    internal Learned.LearnedModel Model => _scorer.Model;
+
     /// <summary>The calibrated stage probabilities of each request (stage order), as used for its label.</summary>
     internal double[][] Probabilities(IReadOnlyList<LabelRequest> requests, CancellationToken cancellationToken) =>
         [.. _scorer.Score([.. requests.Select(r => (r.Conversation, r.TurnIndex, r.LabelledText))], cancellationToken).Select(s => s.Probabilities)];
