@@ -156,12 +156,12 @@ public sealed class InstrumentDesignHarness : IHarness
             if (!v.Idf) lexicon = new Lexicon(lexicon.Ids, [.. lexicon.Idf.Select(_ => 1f)]);
             var x = lexicon.Rows(train, dense, lexical);
             var y = train.Select(i => labels[i]).ToArray();
-            var w = SoftmaxRegression.TrainMixed(x, y, 5, 1e-3, 1e-3, iterations, LearnedTrainer.ClassWeights(y, 5, 0.5));
+            var w = SoftmaxRegression.Train(x, y, 5, 1e-3, 1e-3, iterations, LearnedTrainer.ClassWeights(y, 5, 0.5));
             var held = lexicon.Rows(test, dense, lexical);
             for (var t = 0; t < test.Length; t++)
             {
                 var p = new double[5];
-                SoftmaxRegression.MixedProbabilities(w, held.DenseRow(t), held.SparseIndex(t), held.SparseValue(t), 5, p);
+                SoftmaxRegression.Probabilities(w, held.DenseRow(t), held.SparseIndex(t), held.SparseValue(t), 5, p);
                 probs[test[t]] = p;
             }
         }

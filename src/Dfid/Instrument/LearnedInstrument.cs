@@ -17,7 +17,8 @@ namespace Dfid.Instrument;
 /// Never applied to a conversation it was trained on: a turn (real or simulated text) of a training conversation is
 /// labelled by the fold model that excluded that conversation; other conversations use the full model. It gives the
 /// stage only (no emotion, blocker, delta or key signal), ignores <see cref="LabelRequest.FullContext"/> (its context is
-/// always causal), and returns the class probabilities as <see cref="LabelResult.RawAnswer"/>. Thread-safe.
+/// always causal), and returns the calibrated class probabilities as <see cref="LabelResult.RawAnswer"/> (the stage is
+/// the decision rule's, which need not be the most probable one). Thread-safe.
 /// </remarks>
 public sealed class LearnedInstrument : IInstrument
 {

@@ -15,11 +15,13 @@ public sealed class LearnedInstrumentOptions
     /// <value>The default is 5.</value>
     public int Folds { get; set; } = 5;
 
-    /// <summary>L2 penalty on the weights (the biases are not penalised), per unit of average loss.</summary>
+    /// <summary>L2 penalty on the dense weights (embeddings, position, cues; the biases are not penalised), per unit of
+    /// average loss.</summary>
     /// <value>The default is 0.001.</value>
     public double L2 { get; set; } = 1e-3;
 
-    /// <summary>Maximum L-BFGS iterations per model.</summary>
+    /// <summary>Maximum L-BFGS iterations per model of the agent-action labeller (the stage model uses
+    /// <see cref="StageIterations"/>).</summary>
     /// <value>The default is 300.</value>
     public int MaxIterations { get; set; } = 300;
 
@@ -27,8 +29,9 @@ public sealed class LearnedInstrumentOptions
     /// Class weighting: each training turn weighs <c>(n / (classes · n_class))^power</c>. 0 = unweighted, 1 = fully
     /// balanced (rare stages count as much as common ones), 0.5 = in between.
     /// </summary>
-    /// <value>The default is 0.5: on PersuasionForGood it gave the best out-of-fold κ (0.623 against 0.612 unweighted and
-    /// 0.602 balanced) and predicted stage shares close to the human ones (resisting 6.3% vs 8.8%; unweighted 3.0%).</value>
+    /// <value>The default is 0.5: for the embedding-only model before issue 18 it gave the best out-of-fold κ on
+    /// PersuasionForGood (0.623 against 0.612 unweighted and 0.602 balanced). The stage model's decision adds a class
+    /// shift on top, chosen by nested cross-validation.</value>
     public double ClassWeightPower { get; set; } = 0.5;
 
     /// <summary>Stage model: maximum L-BFGS iterations per model (it fits 5 × <see cref="InnerFolds"/> + 6 models).</summary>

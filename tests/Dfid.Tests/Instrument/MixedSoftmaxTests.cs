@@ -44,25 +44,25 @@ public sealed class MixedSoftmaxTests
     {
         // One objective written two ways (the sparse columns as dense ones, same L2): the same probabilities.
         var (mixed, allDense, y) = Data();
-        var wm = SoftmaxRegression.TrainMixed(mixed, y, 3, 0.01, 0.01, 2000);
-        var wd = SoftmaxRegression.TrainMixed(allDense, y, 3, 0.01, 0.01, 2000);
+        var wm = SoftmaxRegression.Train(mixed, y, 3, 0.01, 0.01, 2000);
+        var wd = SoftmaxRegression.Train(allDense, y, 3, 0.01, 0.01, 2000);
         var pm = new double[3];
         var pd = new double[3];
         for (var i = 0; i < y.Length; i++)
         {
-            SoftmaxRegression.MixedProbabilities(wm, mixed.DenseRow(i), mixed.SparseIndex(i), mixed.SparseValue(i), 3, pm);
-            SoftmaxRegression.MixedProbabilities(wd, allDense.DenseRow(i), [], [], 3, pd);
+            SoftmaxRegression.Probabilities(wm, mixed.DenseRow(i), mixed.SparseIndex(i), mixed.SparseValue(i), 3, pm);
+            SoftmaxRegression.Probabilities(wd, allDense.DenseRow(i), [], [], 3, pd);
             for (var c = 0; c < 3; c++) Assert.Equal(pd[c], pm[c], 5);
         }
         // Deterministic: the same data gives the same weights.
-        Assert.Equal(wm, SoftmaxRegression.TrainMixed(mixed, y, 3, 0.01, 0.01, 2000));
+        Assert.Equal(wm, SoftmaxRegression.Train(mixed, y, 3, 0.01, 0.01, 2000));
     }
 
     [Fact]
     public void TrainMixed_StrongSparsePenalty_SilencesOnlyTheSparseBlock()
     {
         var (mixed, _, y) = Data();
-        var w = SoftmaxRegression.TrainMixed(mixed, y, 3, 1e-3, 1e6, 500);
+        var w = SoftmaxRegression.Train(mixed, y, 3, 1e-3, 1e6, 500);
         var sparse = w.AsSpan(3 * (mixed.DenseDims + 1));
         Assert.All(sparse.ToArray(), v => Assert.True(Math.Abs(v) < 1e-5));
         Assert.Contains(w.Take(3 * mixed.DenseDims), v => Math.Abs(v) > 0.1);

@@ -13,11 +13,11 @@ internal enum LearnedTarget
 }
 
 /// <summary>
-/// One trained softmax model: weights in the mixed layout (<see cref="SoftmaxRegression.MixedLength"/>), rounded to
+/// One trained softmax model: weights in the mixed layout (<see cref="SoftmaxRegression.Length"/>), rounded to
 /// float once after training so a freshly trained and a reloaded model score identically; the lexical features it knows;
 /// and, for stage models, its decision rule.
 /// </summary>
-/// <param name="Weights">Mixed-layout weights.</param>
+/// <param name="Weights">Weights, [dense class-major | biases | sparse feature-major].</param>
 /// <param name="DenseDims">Length of the dense block.</param>
 /// <param name="LexiconIds">Known lexical ids (empty for dense-only models).</param>
 /// <param name="LexiconIdf">Their idf.</param>
@@ -45,7 +45,7 @@ internal sealed record Submodel(
     public void Logits(float[] dense, Dictionary<int, int>[]? lexical, int classes, Span<double> logits)
     {
         var (index, value) = lexical is null || LexiconIds.Length == 0 ? ([], []) : Lexicon.Vectorise(lexical);
-        SoftmaxRegression.MixedLogits(DoubleWeights, dense, index, value, classes, logits);
+        SoftmaxRegression.Logits(DoubleWeights, dense, index, value, classes, logits);
     }
 }
 

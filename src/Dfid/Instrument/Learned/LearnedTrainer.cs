@@ -137,8 +137,8 @@ internal static class LearnedTrainer
         Submodel Fit(int[] rows)
         {
             var x = empty.Rows(rows, dense, noLexical);
-            var w = SoftmaxRegression.TrainMixed(x, [.. rows.Select(i => labels[i])], classes.Length, options.L2, 0, options.MaxIterations,
-                weights is null ? null : [.. rows.Select(i => weights[i])], null, ct);
+            var w = SoftmaxRegression.Train(x, [.. rows.Select(i => labels[i])], classes.Length, options.L2, 0, options.MaxIterations,
+                weights is null ? null : [.. rows.Select(i => weights[i])], ct);
             return Submodel.From(w, x.DenseDims, empty, null);
         }
         var folds = new Submodel[options.Folds];

@@ -29,8 +29,8 @@ internal static class StageTrainer
             var lexicon = Lexicon.Build([.. rows.Select(i => data.Lexical[i])], LearnedTrainer.MinDocumentFrequency);
             var x = lexicon.Rows(rows, data.Dense, data.Lexical);
             var y = rows.Select(i => data.Labels[i]).ToArray();
-            var w = SoftmaxRegression.TrainMixed(x, y, k, options.L2, options.LexicalL2, options.StageIterations,
-                LearnedTrainer.ClassWeights(y, k, options.ClassWeightPower), null, ct);
+            var w = SoftmaxRegression.Train(x, y, k, options.L2, options.LexicalL2, options.StageIterations,
+                LearnedTrainer.ClassWeights(y, k, options.ClassWeightPower), ct);
             return Submodel.From(w, x.DenseDims, lexicon, rule);
         }
 
