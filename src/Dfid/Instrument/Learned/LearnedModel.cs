@@ -29,11 +29,7 @@ internal sealed record Submodel(
     [property: JsonConverter(typeof(FloatArrayAsBase64))] float[] LexiconIdf,
     StageDecisionRule? Rule)
 {
-    private double[]? _weights;
     private Lexicon? _lexicon;
-
-    [JsonIgnore]
-    public double[] DoubleWeights => _weights ??= [.. Weights.Select(v => (double)v)];
 
     [JsonIgnore]
     public Lexicon Lexicon => _lexicon ??= new Lexicon(LexiconIds, LexiconIdf);
@@ -45,7 +41,7 @@ internal sealed record Submodel(
     public void Logits(float[] dense, Dictionary<int, int>[]? lexical, int classes, Span<double> logits)
     {
         var (index, value) = lexical is null || LexiconIds.Length == 0 ? ([], []) : Lexicon.Vectorise(lexical);
-        SoftmaxRegression.Logits(DoubleWeights, dense, index, value, classes, logits);
+        SoftmaxRegression.Logits(Weights, dense, index, value, classes, logits);
     }
 }
 

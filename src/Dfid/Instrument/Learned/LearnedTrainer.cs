@@ -56,7 +56,9 @@ internal static class LearnedTrainer
         Add(o.Mapping.Hash);
         Add(string.Create(CultureInfo.InvariantCulture, $"{o.Folds}|{o.L2:R}|{o.MaxIterations}|w{o.ClassWeightPower:R}"));
         if (target == LearnedTarget.Stage)
-            Add(string.Create(CultureInfo.InvariantCulture, $"inner{o.InnerFolds}|it{o.StageIterations}|lex{o.LexicalL2:R}|df{MinDocumentFrequency}|cap{o.MaxResistingAtDeciding:R}"));
+            Add(string.Create(CultureInfo.InvariantCulture,
+                $"inner{o.InnerFolds}|it{o.StageIterations}|lex{o.LexicalL2:R}|df{MinDocumentFrequency}|cap{o.MaxResistingAtDeciding:R}|margin{StageDecisionRule.ShiftMargin:R}|" +
+                $"shifts{string.Join(",", StageDecisionRule.Shifts)}|thresholds{string.Join(",", StageDecisionRule.Thresholds)}"));
         Add($"{embedder.ModelId}|{embedder.Dimensions}");
         foreach (var e in examples.OrderBy(e => e.Key, StringComparer.Ordinal).ThenBy(e => e.Turn))
         {

@@ -47,14 +47,14 @@ internal static class SoftmaxRegression
         return w;
     }
 
-    /// <summary>Class logits of one mixed row.</summary>
-    public static void Logits(ReadOnlySpan<double> w, ReadOnlySpan<float> dense, ReadOnlySpan<int> index,
+    /// <summary>Class logits of one row, with the weights as stored (float; the dense products in float, as in training).</summary>
+    public static void Logits(ReadOnlySpan<float> w, ReadOnlySpan<float> dense, ReadOnlySpan<int> index,
         ReadOnlySpan<double> value, int classes, Span<double> logits)
     {
         var d = dense.Length;
         var bias = w.Slice(classes * d, classes);
         var sparse = w[(classes * (d + 1))..];
-        for (var c = 0; c < classes; c++) logits[c] = bias[c] + DotF(w.Slice(c * d, d), dense);
+        for (var c = 0; c < classes; c++) logits[c] = bias[c] + DotS(w.Slice(c * d, d), dense);
         for (var k = 0; k < index.Length; k++)
         {
             var wj = sparse.Slice(index[k] * classes, classes);
@@ -62,11 +62,13 @@ internal static class SoftmaxRegression
         }
     }
 
-    /// <summary>Class probabilities of one mixed row.</summary>
+    /// <summary>Class probabilities of one row; the weights are rounded to float first, as a stored model's are.</summary>
     public static void Probabilities(ReadOnlySpan<double> w, ReadOnlySpan<float> dense, ReadOnlySpan<int> index,
         ReadOnlySpan<double> value, int classes, Span<double> p)
     {
-        Logits(w, dense, index, value, classes, p);
+        var wf = new float[w.Length];
+        for (var j = 0; j < w.Length; j++) wf[j] = (float)w[j];
+        Logits(wf, dense, index, value, classes, p);
         Softmax(p[..classes]);
     }
 
@@ -81,7 +83,9 @@ internal static class SoftmaxRegression
         private readonly double _l2Dense;
         private readonly double _l2Sparse;
         private readonly double[] _residual;
-        private readonly double[][] _chunkGrad;
+        private readonly float[][] _chunkGrad;
+        private readonly double[][] _chunkBias;
+        private readonly float[] _denseWeights;
         private readonly double[] _chunkLoss = new double[Chunks];
         // The sparse block transposed (compressed columns, rows ascending within a column) for the gradient.
         private readonly int[] _colStart;
@@ -92,7 +96,9 @@ internal static class SoftmaxRegression
         {
             (_x, _y, _sw, _total, _classes, _l2Dense, _l2Sparse) = (x, y, sw, total, classes, l2Dense, l2Sparse);
             _residual = new double[x.Count * classes];
-            _chunkGrad = Enumerable.Range(0, Chunks).Select(_ => new double[classes * (x.DenseDims + 1)]).ToArray();
+            _chunkGrad = Enumerable.Range(0, Chunks).Select(_ => new float[classes * x.DenseDims]).ToArray();
+            _chunkBias = Enumerable.Range(0, Chunks).Select(_ => new double[classes]).ToArray();
+            _denseWeights = new float[classes * x.DenseDims];
             _colStart = new int[x.SparseDims + 1];
             foreach (var j in x.Index) _colStart[j + 1]++;
             for (var j = 0; j < x.SparseDims; j++) _colStart[j + 1] += _colStart[j];
@@ -115,11 +121,17 @@ internal static class SoftmaxRegression
             var n = _x.Count;
             var biasAt = classes * d;
             var sparseAt = classes * (d + 1);
+            // The dense products run in float, eight lanes (the features are float; sums of ~1,000 terms lose ~1e-6).
+            for (var j = 0; j < biasAt; j++) _denseWeights[j] = (float)w[j];
+            var wd = _denseWeights;
             Parallel.For(0, Chunks, k =>
             {
                 var g = _chunkGrad[k];
+                var gb = _chunkBias[k];
                 Array.Clear(g);
+                Array.Clear(gb);
                 Span<double> logits = stackalloc double[4];
+                Span<float> rf = stackalloc float[4];
                 var p = new double[4 * classes];
                 var residual = new double[4 * classes];
                 var sparse = w.AsSpan(sparseAt);
@@ -135,7 +147,7 @@ internal static class SoftmaxRegression
                     var x3 = m > 3 ? _x.DenseRow(i + 3) : x0;
                     for (var c = 0; c < classes; c++)
                     {
-                        Dot4F(w.AsSpan(c * d, d), x0, x1, x2, x3, logits);
+                        Dot4S(wd.AsSpan(c * d, d), x0, x1, x2, x3, logits);
                         for (var r = 0; r < m; r++) p[r * classes + c] = w[biasAt + c] + logits[r];
                     }
                     for (var r = 0; r < m; r++)
@@ -172,8 +184,9 @@ internal static class SoftmaxRegression
                     for (var c = 0; c < classes; c++)
                     {
                         var rc = residual.AsSpan(c * 4, 4);
-                        Axpy4F(rc, x0, x1, x2, x3, g.AsSpan(c * d, d));
-                        g[biasAt + c] += rc[0] + rc[1] + rc[2] + rc[3];
+                        for (var r = 0; r < 4; r++) rf[r] = (float)rc[r];
+                        Axpy4S(rf, x0, x1, x2, x3, g.AsSpan(c * d, d));
+                        gb[c] += rc[0] + rc[1] + rc[2] + rc[3];
                     }
                 }
                 _chunkLoss[k] = loss;
@@ -184,7 +197,8 @@ internal static class SoftmaxRegression
             {
                 f += _chunkLoss[k];
                 var g = _chunkGrad[k];
-                for (var j = 0; j < sparseAt; j++) grad[j] += g[j];
+                for (var j = 0; j < biasAt; j++) grad[j] += g[j];
+                for (var c = 0; c < classes; c++) grad[biasAt + c] += _chunkBias[k][c];
             }
             // Sparse gradient column by column: every column's sum runs over its rows in ascending order.
             var cols = _x.SparseDims;
@@ -224,26 +238,21 @@ internal static class SoftmaxRegression
             return f;
         }
     }
-    /// <summary>Σ w·x with float x widened to double, eight values per step in one 4-lane accumulator (the same
-    /// arithmetic as each row of <see cref="Dot4F"/>, so training and scoring give identical logits).</summary>
-    private static double DotF(ReadOnlySpan<double> w, ReadOnlySpan<float> x)
+    /// <summary>Σ w·x in float, eight lanes per step in one accumulator reduced in a fixed order (the same arithmetic
+    /// as each row of <see cref="Dot4S"/>, so training and scoring agree).</summary>
+    private static double DotS(ReadOnlySpan<float> w, ReadOnlySpan<float> x)
     {
         if (x.Length < w.Length) throw new ArgumentException("vectors differ in length.");
         ref var rw = ref MemoryMarshal.GetReference(w);
         ref var rx = ref MemoryMarshal.GetReference(x);
-        var acc = Vector256<double>.Zero;
+        var acc = Vector256<float>.Zero;
         nuint j = 0, n = (nuint)w.Length;
-        for (; j + 8 <= n; j += 8)
-        {
-            var (lo, hi) = Vector256.Widen(Vector256.LoadUnsafe(ref rx, j));
-            acc += Vector256.LoadUnsafe(ref rw, j) * lo;
-            acc += Vector256.LoadUnsafe(ref rw, j + 4) * hi;
-        }
-        return ReduceF(acc, w[(int)j..], x[(int)j..]);
+        for (; j + 8 <= n; j += 8) acc += Vector256.LoadUnsafe(ref rw, j) * Vector256.LoadUnsafe(ref rx, j);
+        return ReduceS(acc, w[(int)j..], x[(int)j..]);
     }
 
-    /// <summary>Dot products of w with four float rows at once.</summary>
-    private static void Dot4F(ReadOnlySpan<double> w, ReadOnlySpan<float> x0, ReadOnlySpan<float> x1, ReadOnlySpan<float> x2,
+    /// <summary>Dot products of w with four float rows at once: each load of w serves four rows.</summary>
+    private static void Dot4S(ReadOnlySpan<float> w, ReadOnlySpan<float> x0, ReadOnlySpan<float> x1, ReadOnlySpan<float> x2,
         ReadOnlySpan<float> x3, Span<double> result)
     {
         if (x0.Length < w.Length || x1.Length < w.Length || x2.Length < w.Length || x3.Length < w.Length)
@@ -253,42 +262,34 @@ internal static class SoftmaxRegression
         ref var r1 = ref MemoryMarshal.GetReference(x1);
         ref var r2 = ref MemoryMarshal.GetReference(x2);
         ref var r3 = ref MemoryMarshal.GetReference(x3);
-        Vector256<double> a0 = default, a1 = default, a2 = default, a3 = default;
+        Vector256<float> a0 = default, a1 = default, a2 = default, a3 = default;
         nuint j = 0, n = (nuint)w.Length;
         for (; j + 8 <= n; j += 8)
         {
-            var wl = Vector256.LoadUnsafe(ref rw, j);
-            var wh = Vector256.LoadUnsafe(ref rw, j + 4);
-            var (l0, h0) = Vector256.Widen(Vector256.LoadUnsafe(ref r0, j));
-            var (l1, h1) = Vector256.Widen(Vector256.LoadUnsafe(ref r1, j));
-            var (l2, h2) = Vector256.Widen(Vector256.LoadUnsafe(ref r2, j));
-            var (l3, h3) = Vector256.Widen(Vector256.LoadUnsafe(ref r3, j));
-            a0 += wl * l0;
-            a0 += wh * h0;
-            a1 += wl * l1;
-            a1 += wh * h1;
-            a2 += wl * l2;
-            a2 += wh * h2;
-            a3 += wl * l3;
-            a3 += wh * h3;
+            var wv = Vector256.LoadUnsafe(ref rw, j);
+            a0 += wv * Vector256.LoadUnsafe(ref r0, j);
+            a1 += wv * Vector256.LoadUnsafe(ref r1, j);
+            a2 += wv * Vector256.LoadUnsafe(ref r2, j);
+            a3 += wv * Vector256.LoadUnsafe(ref r3, j);
         }
         var tail = (int)j;
-        result[0] = ReduceF(a0, w[tail..], x0[tail..]);
-        result[1] = ReduceF(a1, w[tail..], x1[tail..]);
-        result[2] = ReduceF(a2, w[tail..], x2[tail..]);
-        result[3] = ReduceF(a3, w[tail..], x3[tail..]);
+        result[0] = ReduceS(a0, w[tail..], x0[tail..]);
+        result[1] = ReduceS(a1, w[tail..], x1[tail..]);
+        result[2] = ReduceS(a2, w[tail..], x2[tail..]);
+        result[3] = ReduceS(a3, w[tail..], x3[tail..]);
     }
 
-    private static double ReduceF(Vector256<double> acc, ReadOnlySpan<double> w, ReadOnlySpan<float> x)
+    private static double ReduceS(Vector256<float> acc, ReadOnlySpan<float> w, ReadOnlySpan<float> x)
     {
-        var s = acc.GetElement(0) + acc.GetElement(1) + acc.GetElement(2) + acc.GetElement(3);
+        var s = (acc.GetElement(0) + acc.GetElement(1)) + (acc.GetElement(2) + acc.GetElement(3))
+            + ((acc.GetElement(4) + acc.GetElement(5)) + (acc.GetElement(6) + acc.GetElement(7)));
         for (var j = 0; j < w.Length; j++) s += w[j] * x[j];
         return s;
     }
 
-    /// <summary>g += r0·x0 + r1·x1 + r2·x2 + r3·x3 over float rows.</summary>
-    private static void Axpy4F(ReadOnlySpan<double> r, ReadOnlySpan<float> x0, ReadOnlySpan<float> x1, ReadOnlySpan<float> x2,
-        ReadOnlySpan<float> x3, Span<double> g)
+    /// <summary>g += r0·x0 + r1·x1 + r2·x2 + r3·x3 in float: each load and store of g serves four rows.</summary>
+    private static void Axpy4S(ReadOnlySpan<float> r, ReadOnlySpan<float> x0, ReadOnlySpan<float> x1, ReadOnlySpan<float> x2,
+        ReadOnlySpan<float> x3, Span<float> g)
     {
         if (r.Length < 4 || x0.Length < g.Length || x1.Length < g.Length || x2.Length < g.Length || x3.Length < g.Length)
             throw new ArgumentException("vectors differ in length.");
@@ -297,16 +298,13 @@ internal static class SoftmaxRegression
         ref var p1 = ref MemoryMarshal.GetReference(x1);
         ref var p2 = ref MemoryMarshal.GetReference(x2);
         ref var p3 = ref MemoryMarshal.GetReference(x3);
-        Vector256<double> c0 = Vector256.Create(r[0]), c1 = Vector256.Create(r[1]), c2 = Vector256.Create(r[2]), c3 = Vector256.Create(r[3]);
+        Vector256<float> c0 = Vector256.Create(r[0]), c1 = Vector256.Create(r[1]), c2 = Vector256.Create(r[2]), c3 = Vector256.Create(r[3]);
         nuint j = 0, n = (nuint)g.Length;
         for (; j + 8 <= n; j += 8)
         {
-            var (l0, h0) = Vector256.Widen(Vector256.LoadUnsafe(ref p0, j));
-            var (l1, h1) = Vector256.Widen(Vector256.LoadUnsafe(ref p1, j));
-            var (l2, h2) = Vector256.Widen(Vector256.LoadUnsafe(ref p2, j));
-            var (l3, h3) = Vector256.Widen(Vector256.LoadUnsafe(ref p3, j));
-            (Vector256.LoadUnsafe(ref rg, j) + (c0 * l0 + c1 * l1 + c2 * l2 + c3 * l3)).StoreUnsafe(ref rg, j);
-            (Vector256.LoadUnsafe(ref rg, j + 4) + (c0 * h0 + c1 * h1 + c2 * h2 + c3 * h3)).StoreUnsafe(ref rg, j + 4);
+            var sum = c0 * Vector256.LoadUnsafe(ref p0, j) + c1 * Vector256.LoadUnsafe(ref p1, j)
+                + c2 * Vector256.LoadUnsafe(ref p2, j) + c3 * Vector256.LoadUnsafe(ref p3, j);
+            (Vector256.LoadUnsafe(ref rg, j) + sum).StoreUnsafe(ref rg, j);
         }
         for (var k = (int)j; k < g.Length; k++) g[k] += r[0] * x0[k] + r[1] * x1[k] + r[2] * x2[k] + r[3] * x3[k];
     }

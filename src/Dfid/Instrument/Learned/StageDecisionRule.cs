@@ -53,6 +53,10 @@ internal sealed record StageDecisionRule(double Temperature, double PriorShift, 
         return best;
     }
 
+    /// <summary>A larger shift is taken only when it raises the inner folds' κ by more than this: differences below it are
+    /// noise at these sample sizes (κ's standard error is ≈ 0.02), and a rule that flips on them is not reproducible.</summary>
+    public const double ShiftMargin = 0.005;
+
     /// <summary>The shifts and thresholds tried by <see cref="Select"/>.</summary>
     public static readonly double[] Shifts = [-0.5, -0.25, 0, 0.25, 0.5, 0.75, 1.0];
 
@@ -67,7 +71,8 @@ internal sealed record StageDecisionRule(double Temperature, double PriorShift, 
 
     /// <summary>
     /// Chooses the rule from out-of-fold logits of turns the models did not train on (inner folds): the temperature
-    /// minimising the log loss; the prior shift maximising quadratic-weighted κ with the human stages; then the smallest
+    /// minimising the log loss; the prior shift maximising quadratic-weighted κ with the human stages (smaller shifts first;
+    /// a larger one must beat the best so far by <see cref="ShiftMargin"/>); then the smallest
     /// deciding threshold at which at most <paramref name="maxResistingAtDeciding"/> of the human-resisting turns are
     /// put at deciding (the largest threshold when none reaches it).
     /// </summary>
@@ -90,7 +95,7 @@ internal sealed record StageDecisionRule(double Temperature, double PriorShift, 
         {
             var predicted = p.Select((q, i) => rule.Decide(q, refusal[i], shift, 0)).ToArray();
             var kappa = Agreement.CohensKappaQuadratic(human, predicted, k);
-            if (kappa > bestKappa + 1e-12)
+            if (kappa > bestKappa + ShiftMargin)
             {
                 bestKappa = kappa;
                 bestShift = shift;
