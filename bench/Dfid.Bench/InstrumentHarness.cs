@@ -9,7 +9,8 @@ namespace Dfid.Bench;
 /// <summary>
 /// The learned instrument on PersuasionForGood: load-or-train time, out-of-fold validation, and labelling throughput on
 /// turns it has never seen (cold embeddings) and again (warm). Target: at least 200 turns/s after load.
-/// Usage: <c>dotnet run -c Release --project bench/Dfid.Bench -- instrument [--retrain] [--class-weight-power P] [--actions] [--cache DIR] [--l2 X] [--turns N]</c>.
+/// Usage: <c>dotnet run -c Release --project bench/Dfid.Bench -- instrument [--retrain] [--class-weight-power P] [--actions] [--cache DIR] [--l2 X]
+/// [--lexical-l2 X] [--inner-folds N] [--stage-iterations N] [--max-resisting-at-deciding X] [--turns N]</c>.
 /// </summary>
 public sealed class InstrumentHarness : IHarness
 {
@@ -29,6 +30,10 @@ public sealed class InstrumentHarness : IHarness
             ForceRetrain = args.Contains("--retrain"),
             ClassWeightPower = double.Parse(Arg("--class-weight-power", "0.5"), System.Globalization.CultureInfo.InvariantCulture),
             L2 = double.Parse(Arg("--l2", "0.001"), System.Globalization.CultureInfo.InvariantCulture),
+            LexicalL2 = double.Parse(Arg("--lexical-l2", "0.001"), System.Globalization.CultureInfo.InvariantCulture),
+            InnerFolds = int.Parse(Arg("--inner-folds", "3"), System.Globalization.CultureInfo.InvariantCulture),
+            StageIterations = int.Parse(Arg("--stage-iterations", "40"), System.Globalization.CultureInfo.InvariantCulture),
+            MaxResistingAtDeciding = double.Parse(Arg("--max-resisting-at-deciding", "0.03"), System.Globalization.CultureInfo.InvariantCulture),
             Progress = new Progress<string>(Console.Error.WriteLine),
         };
         var cache = Arg("--cache", "");
@@ -44,8 +49,9 @@ public sealed class InstrumentHarness : IHarness
         using var miniLm = new MiniLmEmbedder();
         using var embedder = new CachingTextEmbedder(miniLm, Path.Combine(options.CacheDirectory, "..", "embeddings.sqlite"));
         sw.Restart();
+        var trainCpu = Process.GetCurrentProcess().TotalProcessorTime;
         var instrument = await LearnedInstrument.LoadOrTrainAsync(options, annotated, embedder);
-        Console.WriteLine($"load-or-train: {sw.Elapsed.TotalSeconds:F1} s ({instrument.TrainingExamples} turns, {instrument.TrainingConversations} conversations, hash {instrument.TrainingHash[..16]})");
+        Console.WriteLine($"load-or-train: {sw.Elapsed.TotalSeconds:F1} s wall, {(Process.GetCurrentProcess().TotalProcessorTime - trainCpu).TotalSeconds:F1} CPU-s ({instrument.TrainingExamples} turns, {instrument.TrainingConversations} conversations, hash {instrument.TrainingHash[..16]})");
         Console.WriteLine("training stage counts: " + string.Join(", ", StateNames.All<Stage>().Zip(instrument.TrainingStageCounts, (s, n) => $"{s} {n}")));
 
         sw.Restart();
@@ -56,6 +62,28 @@ public sealed class InstrumentHarness : IHarness
                           $"alpha={report.KrippendorffAlphaOrdinal:F3} [{report.Ci.KrippendorffAlphaOrdinal[0]:F3}, {report.Ci.KrippendorffAlphaOrdinal[1]:F3}]");
         Console.WriteLine($"  baseline ({report.BaselineStage}): acc={report.Baseline.Accuracy:F3} kappa_w={report.Baseline.KappaQuadratic:F3} alpha={report.Baseline.KrippendorffAlphaOrdinal:F3}");
         foreach (var s in report.PerStage) Console.WriteLine($"  {s.Stage,-12} support {s.Support,5} predicted {s.Predicted,5} precision {s.Precision:F3} recall {s.Recall:F3}");
+        Console.WriteLine($"  human resisting labelled deciding: {report.Refusals.AtDeciding}/{report.Refusals.HumanResisting} = {report.Refusals.Share:P1}");
+        if (report.Calibration is { } cal) Console.WriteLine($"  calibration: Brier {cal.Brier:F3}, ECE {cal.ExpectedCalibrationError:F3}");
+        foreach (var o in report.OutcomeSignal)
+            Console.WriteLine($"  probe {o.Position:0.0}: resisting non-converters vs converters, human {o.Human.ResistingNotConverted:P1} vs {o.Human.ResistingConverted:P1} " +
+                              $"(diff {o.Human.ResistingDifference:+0.000;-0.000}, p {o.Human.FisherP:F3}), instrument {o.Instrument.ResistingNotConverted:P1} vs {o.Instrument.ResistingConverted:P1} " +
+                              $"(diff {o.Instrument.ResistingDifference:+0.000;-0.000}, p {o.Instrument.FisherP:F3}); kept {o.KeptShare:P0}; depth AUC human {o.Human.DepthAuc:F3}, instrument {o.Instrument.DepthAuc:F3}");
+
+        // The refusal fixture (written for issue 18) through the model trained on PersuasionForGood: none may be deciding.
+        // "model alone" is the decision rule without the refusal guard, to show what the guard adds.
+        var fixture = CorpusFile.ReadAll(Path.Combine(RepoRoot(), "tests", "Dfid.Tests", "Fixtures", "instrument", "refusals.jsonl"));
+        var refusals = fixture.SelectMany(c => Enumerable.Range(0, c.Turns.Length)
+            .Where(i => c.Turns[i].Annotations?.ContainsKey("ee_act") == true).Select(i => new LabelRequest(c, i))).ToList();
+        var labelled = await instrument.LabelManyAsync(refusals);
+        var probabilities = instrument.Probabilities(refusals, CancellationToken.None);
+        var rule = instrument.Model.FullModel.Rule!;
+        var alone = probabilities.Select(p => (Stage)rule.Decide(p, refusal: false)).ToList();
+        Console.WriteLine($"refusal fixture ({refusals.Count} turns): deciding {labelled.Count(r => r.Value!.Stage == Stage.Deciding)}; " +
+                          $"model alone (no refusal guard) deciding {alone.Count(s => s == Stage.Deciding)}; stages " +
+                          string.Join(", ", StateNames.All<Stage>().Select(n => $"{n} {labelled.Count(r => StateNames.Of(r.Value!.Stage) == n)}")));
+        if (args.Contains("--show-fixture"))
+            for (var k = 0; k < refusals.Count; k++)
+                Console.WriteLine($"  {StateNames.Of(labelled[k].Value!.Stage),-11} (alone {StateNames.Of(alone[k]),-11}) \"{refusals[k].LabelledText}\"");
 
         if (args.Contains("--actions"))
         {
@@ -111,6 +139,13 @@ public sealed class InstrumentHarness : IHarness
                           $"simulated replies (the run's case: context already embedded, reply new) {replyRate:F0} turns/s; warm (cached embeddings, one at a time) {warmRate:F0} turns/s");
         Console.WriteLine($"cores: {Environment.ProcessorCount}");
         return coldRate >= 200 ? 0 : 1;
+    }
+
+    private static string RepoRoot()
+    {
+        for (var dir = new DirectoryInfo(AppContext.BaseDirectory); dir is not null; dir = dir.Parent)
+            if (File.Exists(Path.Combine(dir.FullName, "dfid.slnx"))) return dir.FullName;
+        throw new InvalidOperationException("dfid.slnx not found");
     }
 
     private static string FindShared()

@@ -17,7 +17,7 @@ internal static partial class UnknownOptionHint
         var words = CommandWords(args);
         var settings = SettingsOf(words);
         var command = settings is null ? words : words.Take(WordsOf(words)).ToList();
-        if (UnknownOption().Match(parserMessage) is not { Success: true } m) 
+        if (UnknownOption().Match(parserMessage) is not { Success: true } m)
             return settings is null ? parserMessage : $"{parserMessage} See `dfid {string.Join(' ', command)} --help`.";
         var given = m.Groups[1].Value;
         var prefix = given.Length == 1 ? "-" : "--";

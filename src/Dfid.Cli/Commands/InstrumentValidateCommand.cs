@@ -63,6 +63,32 @@ internal sealed class InstrumentValidateCommand(IAnsiConsole console) : AsyncCom
         for (var i = 0; i < names.Count; i++)
             c.AddRow([names[i], .. r.Confusion[i].Select(v => v.ToString(CultureInfo.InvariantCulture)), F(r.PerStage[i].Precision), F(r.PerStage[i].Recall)]);
         console.Write(c);
+        static string P(double v) => double.IsFinite(v) ? (v < 0.001 ? "<0.001" : v.ToString("0.000", CultureInfo.InvariantCulture)) : "–";
+        static string Pct(double v) => double.IsFinite(v) ? Math.Round(100 * v, 1).ToString("0.0", CultureInfo.InvariantCulture).Replace("-0.0", "0.0", StringComparison.Ordinal) : "–";
+        static string Diff(double v) => double.IsFinite(v) ? (100 * v).ToString("+0.0;-0.0;0.0", CultureInfo.InvariantCulture) : "–";
+        // One row per probe and labelling, narrow enough for an 80-column terminal.
+        var o = new Table().Border(TableBorder.Minimal)
+            .Title("outcome signal at the probes: non-converters vs converters, human labels and instrument on the same turns")
+            .AddColumn("probe").AddColumn("labels");
+        foreach (var h in new[] { "resist%", "conv.", "diff", "p", "depth", "conv.", "AUC" }) o.AddColumn(new TableColumn(h).RightAligned());
+        static string F2(double v) => double.IsFinite(v) ? v.ToString("0.00", CultureInfo.InvariantCulture) : "–";
+        foreach (var s in r.OutcomeSignal)
+            foreach (var (who, x) in new[] { ("human", s.Human), ("instr.", s.Instrument) })
+                o.AddRow(s.Position.ToString("0.0#", CultureInfo.InvariantCulture), who,
+                    Pct(x.ResistingNotConverted), Pct(x.ResistingConverted), Diff(x.ResistingDifference), P(x.FisherP),
+                    F2(x.MeanDepthNotConverted), F2(x.MeanDepthConverted), F(x.DepthAuc));
+        console.Write(o);
+        string At(double position) => position.ToString("0.0#", CultureInfo.InvariantCulture);
+        if (r.OutcomeSignal.Count > 0)
+        {
+            console.MarkupLine(Markup.Escape("turns (non-converters/converters): " +
+                string.Join(", ", r.OutcomeSignal.Select(s => $"{s.Human.NotConverted}/{s.Human.Converted} at {At(s.Position)}"))));
+            console.MarkupLine(Markup.Escape("share of the human resisting difference the instrument keeps: " +
+                string.Join(", ", r.OutcomeSignal.Select(s => $"{Pct(s.KeptShare)}% at {At(s.Position)}"))));
+        }
+        console.MarkupLine(Markup.Escape($"refusal check: {r.Refusals.AtDeciding} of {r.Refusals.HumanResisting} human-resisting turns labelled deciding ({Pct(r.Refusals.Share)}%)"));
+        if (r.Calibration is { } cal)
+            console.MarkupLine(Markup.Escape($"stage probabilities: Brier {F(cal.Brier)}, expected calibration error {F(cal.ExpectedCalibrationError)} ({cal.Bins} bins, {cal.N} turns)"));
         console.MarkupLine(Markup.Escape($"user turns without a mapped stage (not scored): {r.UserTurnsWithoutStage}; failures: {r.Failures}"));
     }
 }

@@ -7,13 +7,18 @@ namespace Dfid.Analysis;
 /// <param name="AlphaOrdinal">Krippendorff's α (ordinal) with its 95% interval.</param>
 /// <param name="Categories">Category names in matrix order (stages resisting → deciding).</param>
 /// <param name="Confusion">Confusion matrix: rows human, columns instrument.</param>
+/// <param name="OutcomeSignals">Criterion validity: at each probe position, how the resisting share separates non-converters
+/// from converters by the human labels and by the instrument on the same real turns.</param>
+/// <param name="Refusals">Of the real turns humans labelled resisting, how many the instrument put at deciding.</param>
 public sealed record InstrumentAgreement(
     string Subset,
     int N,
     Estimate KappaQuadratic,
     Estimate AlphaOrdinal,
     IReadOnlyList<string> Categories,
-    IReadOnlyList<IReadOnlyList<int>> Confusion);
+    IReadOnlyList<IReadOnlyList<int>> Confusion,
+    IReadOnlyList<OutcomeSignal>? OutcomeSignals = null,
+    RefusalCheck? Refusals = null);
 
 /// <summary>The instrument's agreement with human stages on the real turns of a probe table (pure).</summary>
 public static class InstrumentAgreementAnalysis
@@ -53,7 +58,10 @@ public static class InstrumentAgreementAnalysis
             var alpha = Agreement.BootstrapCiOfConfusion(groups, stages.Length, Agreement.KrippendorffAlphaOrdinal, draws);
             var m = Agreement.ConfusionMatrix(reference, predicted, stages.Length);
             var confusion = Enumerable.Range(0, stages.Length).Select(i => (IReadOnlyList<int>)Enumerable.Range(0, stages.Length).Select(j => m[i, j]).ToList()).ToList();
-            result.Add(new InstrumentAgreement($"real turns, instrument {byInstrument.Key}", pairs.Count, Est(kappa), Est(alpha), names, confusion));
+            var signals = CriterionValidity.OutcomeSignals(pairs.Select(r => new CriterionItem(r.Position, r.Converted, r.HumanStage!.Value, r.Real!.Stage)));
+            var refusals = CriterionValidity.Refusals(pairs.Select(r => (r.HumanStage!.Value, r.Real!.Stage)));
+            result.Add(new InstrumentAgreement($"real turns, instrument {byInstrument.Key}", pairs.Count, Est(kappa), Est(alpha), names, confusion,
+                signals, refusals));
         }
         return result;
     }

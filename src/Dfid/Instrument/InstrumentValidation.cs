@@ -1,5 +1,7 @@
 using System.Collections.Immutable;
 using Dfid.Analysis;
+using Dfid.Analysis.Statistics;
+using Dfid.Probing;
 using System.Text.Json;
 using System.Text.Json.Serialization;
 using Dfid.Corpus;
@@ -28,9 +30,21 @@ public sealed class InstrumentValidationOptions
     /// <summary>Label at most this many human-labelled turns (the first ones in corpus order); <c>null</c> for all.</summary>
     public int? Limit { get; set; }
 
+    /// <summary>Probe positions at which the outcome signal is compared (the probe rule of the protocol: the greeting
+    /// skipped, the eligible user turn <c>ceil(p·n)</c>).</summary>
+    /// <value>The default is 0.3, 0.6 and 0.9.</value>
+    public IReadOnlyList<double> OutcomePositions { get; set; } = [0.3, 0.6, 0.9];
+
     /// <summary>Receives progress lines; <c>null</c> for silence.</summary>
     public IProgress<string>? Progress { get; set; }
 }
+
+/// <summary>How well the instrument's stage probabilities match the human stages (learned instrument only).</summary>
+/// <param name="N">Turns scored.</param>
+/// <param name="Brier">Multi-class Brier score (0 = perfect).</param>
+/// <param name="ExpectedCalibrationError">Top-label expected calibration error over <paramref name="Bins"/> equal-width bins.</param>
+/// <param name="Bins">Bins of the calibration error.</param>
+public sealed record ProbabilityCalibration(int N, double Brier, double ExpectedCalibrationError, int Bins);
 
 /// <summary>One stage's precision and recall.</summary>
 /// <param name="Stage">Stage name.</param>
@@ -83,6 +97,11 @@ public sealed record AgreementFigures(
 /// <param name="FailureExamples">Up to 5 failure messages with their place.</param>
 /// <param name="Resamples">Bootstrap resamples.</param>
 /// <param name="Seed">Bootstrap seed.</param>
+/// <param name="OutcomeSignal">Criterion validity: the outcome signal at each probe position, human labels beside the
+/// instrument's on the same turns (conversations with a known outcome).</param>
+/// <param name="Refusals">Human-resisting turns the instrument put at deciding.</param>
+/// <param name="Calibration">Brier score and calibration error of the stage probabilities; null for instruments
+/// without probabilities.</param>
 public sealed record ValidationReport(
     string Instrument,
     string LabelSet,
@@ -102,7 +121,10 @@ public sealed record ValidationReport(
     int Failures,
     IReadOnlyList<string> FailureExamples,
     int Resamples,
-    int Seed)
+    int Seed,
+    IReadOnlyList<OutcomeSignal> OutcomeSignal,
+    RefusalCheck Refusals,
+    ProbabilityCalibration? Calibration)
 {
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
@@ -161,7 +183,8 @@ public static class InstrumentValidation
         if (options.Limit is { } limit && limit < items.Count) items = items.Take(limit).ToList();
         options.Progress?.Report($"labelling {items.Count} human-labelled user turns with {instrument.Name}");
 
-        var results = await LabelAllAsync(instrument, items.Select(x => new LabelRequest(x.C, x.Turn)).ToList(), options, cancellationToken);
+        var requests = items.Select(x => new LabelRequest(x.C, x.Turn)).ToList();
+        var results = await LabelAllAsync(instrument, requests, options, cancellationToken);
 
         var failures = new List<string>();
         var groups = new Dictionary<string, (List<int> H, List<int> P)>(StringComparer.Ordinal);
@@ -190,10 +213,42 @@ public static class InstrumentValidation
         var baselinePairs = pairs.Select(p => (p.Item1, p.Item1.Select(_ => majority).ToArray())).ToList();
         var baseline = Figures(baselinePairs, resamples, options.Level);
         var outOfFold = instrument is LearnedInstrument li && items.All(x => li.IsTrainingConversation(x.C));
+        var labelled = Enumerable.Range(0, items.Count).Where(i => results[i].IsOk && results[i].Value is not null).ToArray();
+        var signal = OutcomeSignals(items, results, options.OutcomePositions);
+        var refusals = CriterionValidity.Refusals(labelled.Select(i => (items[i].Human, results[i].Value!.Stage)));
+        ProbabilityCalibration? calibration = null;
+        if (instrument is LearnedInstrument learned && labelled.Length > 0)
+        {
+            var p = learned.Probabilities([.. labelled.Select(i => requests[i])], cancellationToken);
+            int[] stages = [.. labelled.Select(i => (int)items[i].Human)];
+            calibration = new ProbabilityCalibration(labelled.Length, ProbabilityScores.Brier(p, stages),
+                ProbabilityScores.ExpectedCalibrationError(p, stages, CalibrationBins), CalibrationBins);
+        }
         return new ValidationReport(instrument.Name, mapping.StageLabelSet, mapping.Source, outOfFold, pairs.Count,
             figures.N, figures.Accuracy, figures.KappaQuadratic, figures.KrippendorffAlphaOrdinal, figures.Ci, figures.Confusion,
             figures.PerStage, baseline, StateNames.Of((Stage)majority), without, failures.Count, failures.Take(5).ToArray(),
-            options.Resamples, options.Seed);
+            options.Resamples, options.Seed, signal, refusals, calibration);
+    }
+
+    private const int CalibrationBins = 10;
+
+    /// <summary>The outcome signal at each position: the probed turns (protocol probe rule) of conversations with a known
+    /// outcome that carry a human stage and an instrument label.</summary>
+    private static IReadOnlyList<OutcomeSignal> OutcomeSignals(List<(Conversation C, int Turn, Stage Human)> items,
+        IReadOnlyList<Answer<DecisionState>> results, IReadOnlyList<double> positions)
+    {
+        var at = new Dictionary<(Conversation, int), int>();
+        for (var i = 0; i < items.Count; i++) at.TryAdd((items[i].C, items[i].Turn), i);
+        var probed = new List<CriterionItem>();
+        foreach (var position in positions)
+            foreach (var c in items.Select(x => x.C).Distinct())
+            {
+                if (c.Outcome.Converted is not { } converted) continue;
+                foreach (var probe in ProbeSelector.Select(c, new ProbeOptions([position])))
+                    if (at.TryGetValue((c, probe.TurnIndex), out var i) && results[i] is { IsOk: true, Value: { } state })
+                        probed.Add(new CriterionItem(position, converted, items[i].Human, state.Stage));
+            }
+        return CriterionValidity.OutcomeSignals(probed);
     }
 
     /// <summary>Agreement figures of grouped (human, instrument) stage indices.</summary>

@@ -7,14 +7,18 @@ using Dfid.Instrument.Learned;
 namespace Dfid.Instrument;
 
 /// <summary>
-/// The offline learned instrument (kind <c>learned</c>): MiniLM embeddings of the labelled turn and the agent turn before
-/// it, plus position and length, fed to a multinomial logistic regression trained on human-labelled user turns.
+/// The offline learned instrument (kind <c>learned</c>): a multinomial logistic regression trained on human-labelled user
+/// turns over MiniLM embeddings of the turn, the agent turn before it and the user's previous turn, the turn's word and
+/// character n-grams, its position and length, and its amount and refusal cues ("$0", "no thanks", "not today"), with
+/// temperature-calibrated probabilities and a decision rule chosen by nested cross-validation
+/// (<see cref="LearnedInstrumentOptions.InnerFolds"/>): a turn whose words refuse is never <c>deciding</c>.
 /// </summary>
 /// <remarks>
 /// Never applied to a conversation it was trained on: a turn (real or simulated text) of a training conversation is
 /// labelled by the fold model that excluded that conversation; other conversations use the full model. It gives the
 /// stage only (no emotion, blocker, delta or key signal), ignores <see cref="LabelRequest.FullContext"/> (its context is
-/// always causal), and returns the class probabilities as the answer's raw text. Thread-safe.
+/// always causal), and returns the calibrated class probabilities as the answer's raw text (the stage is the decision
+/// rule's, which need not be the most probable one). Thread-safe.
 /// </remarks>
 public sealed class LearnedInstrument : IInstrument
 {
@@ -101,6 +105,13 @@ public sealed class LearnedInstrument : IInstrument
             .ToArray();
         return Task.FromResult(results);
     }
+
+    /// <summary>The trained models (for harnesses and tests).</summary>
+    internal Learned.LearnedModel Model => _scorer.Model;
+
+    /// <summary>The calibrated stage probabilities of each request (stage order), as used for its label.</summary>
+    internal double[][] Probabilities(IReadOnlyList<LabelRequest> requests, CancellationToken cancellationToken) =>
+        [.. _scorer.Score([.. requests.Select(r => (r.Conversation, r.TurnIndex, r.LabelledText))], cancellationToken).Select(s => s.Probabilities)];
 
     internal static string Raw(Scored s, string[] classes)
     {

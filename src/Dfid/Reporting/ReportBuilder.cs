@@ -306,6 +306,21 @@ internal static partial class ReportBuilder
             blocks.Add(new TableBlock(new ReportTable($"confusion-{k}-{v.Subset}", $"Confusion matrix ({v.Subset}): rows human label, columns instrument label.",
                 ["human \\ instrument", .. v.Categories], rows)));
         }
+        var criterion = validation.Where(v => v.OutcomeSignals is { Count: > 0 }).ToList();
+        if (criterion.Count > 0)
+        {
+            static double? Defined(double v) => double.IsFinite(v) ? v : null;
+            blocks.Add(new TableBlock(new ReportTable("instrument-criterion",
+                "Criterion validity on the probed real turns: the resisting share of non-converters minus converters (Δ resisting) by the human labels and by the instrument on the same turns, and the share of the human difference the instrument keeps (1 = all of it). The analysis rests on this difference; an instrument that loses it cannot show a simulator losing it.",
+                ["turns", "position", "n (y=0)", "n (y=1)", "human Δ resisting", "Fisher p", "instrument Δ resisting", "Fisher p", "kept"],
+                criterion.SelectMany(v => v.OutcomeSignals!.Select(o => (IReadOnlyList<ReportCell>)[v.Subset, Est(o.Position), Int(o.Human.NotConverted),
+                    Int(o.Human.Converted), Signed(Defined(o.Human.ResistingDifference)), P(o.Human.FisherP), Signed(Defined(o.Instrument.ResistingDifference)),
+                    P(o.Instrument.FisherP), Est(Defined(o.KeptShare))])).ToList())));
+        }
+        var refusals = validation.Where(v => v.Refusals is { HumanResisting: > 0 }).ToList();
+        if (refusals.Count > 0)
+            blocks.Add(new ParagraphBlock("Refusals read as commitments (human resisting, instrument deciding): " + string.Join("; ",
+                refusals.Select(v => $"{v.Subset}: {N.Count(v.Refusals!.AtDeciding)} of {N.Count(v.Refusals.HumanResisting)} (share {N.Estimate(double.IsFinite(v.Refusals.Share) ? v.Refusals.Share : null)})")) + "."));
         return new ReportSection("instrument-validation", "Instrument validation", blocks);
     }
 

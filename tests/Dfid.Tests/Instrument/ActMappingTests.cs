@@ -127,6 +127,68 @@ public sealed class ActMappingTests
         Assert.Null(m.StageOf("a|b"));
     }
 
+    [Theory]
+    [InlineData("Would you like to donate?", "I would like to donate $0.", "provide-donation-amount", Stage.Resisting)]
+    [InlineData("How much would you like to give?", "I'll donate 0", "provide-donation-amount", Stage.Resisting)]
+    [InlineData("Would you donate some of your payment?", "No, I won't give anything.", "agree-donation", Stage.Resisting)]
+    [InlineData("So that's $0 then?", "Yes, that's right.", "confirm-donation", Stage.Resisting)]
+    [InlineData("How much would you like to give?", "I'll donate $0.50.", "provide-donation-amount", Stage.Deciding)]
+    [InlineData("Would $2.00 be too much to ask?", "No, I can do it.", "agree-donation", Stage.Deciding)]
+    [InlineData("You can choose any amount from $0 to all of your payment.", "Ok I will donate some", "agree-donation", Stage.Deciding)]
+    [InlineData("You can choose any amount from $0 to all of your payment.", "Yes.", "confirm-donation", Stage.Deciding)]
+    [InlineData("So you'd like to donate $0.20?", "Yes, that's right.", "confirm-donation", Stage.Deciding)]
+    [InlineData("Would you like to donate?", "I'd rather not, thanks.", "positive-reaction-to-donation", Stage.Engaging)]
+    public void StageOfTurn_CommitmentRules_ReadTheAmountAndTheRefusal(string agent, string user, string acts, Stage expected)
+    {
+        var c = Said((Role.Agent, agent, "er_act", "proposition-of-donation"), (Role.User, user, "ee_act", acts));
+        Assert.Equal(expected, P4G.StageOfTurn(c, 1));
+    }
+
+    [Fact]
+    public void StageOfTurn_ZeroAmountWithAPositiveOne_StaysDeciding()
+    {
+        // The refusal of more and the amount in one turn: the amount is the commitment.
+        var c = Said((Role.Agent, "How about $1?", "er_act", "ask-donation-amount"),
+            (Role.User, "No, I can't do more, $0.25 is the most I can give.", "ee_act", "disagree-donation-more|provide-donation-amount"));
+        Assert.Equal(Stage.Deciding, P4G.StageOfTurn(c, 1));
+    }
+
+    [Fact]
+    public void Parse_CommitmentRules_AreReadAndChecked()
+    {
+        const string head = "format: dfid.act-mapping/1\nstage_label_set: x\nstage_acts:\n  - act: give\n    stage: deciding\n    priority: 1\n    reasoning: r\n";
+        var m = ActMapping.Parse(head + "commitment_rules:\n  - acts: [Give]\n    when: refusal\n    stage: resisting\n    reasoning: zero is no gift\n", "mine.yaml");
+        var rule = Assert.Single(m.CommitmentRules);
+        Assert.Equal(["give"], rule.Acts.ToArray());
+        Assert.Equal(CommitmentCondition.Refusal, rule.When);
+        Assert.Equal(Stage.Resisting, rule.Stage);
+
+        var ex = Assert.Throws<DfidException>(() => ActMapping.Parse(
+            head + "commitment_rules:\n  - acts: [take]\n    when: sometimes\n    stage: maybe\n", "mine.yaml"));
+        Assert.Contains("act 'take' is not in stage_acts", ex.Message);
+        Assert.Contains("when 'sometimes' is not one of refusal, confirms-zero", ex.Message);
+        Assert.Contains("unknown stage 'maybe'", ex.Message);
+        Assert.Contains("no reasoning", ex.Message);
+        Assert.Contains("mine.yaml", ex.Message);
+    }
+
+    [Fact]
+    public void StageOfTurn_MappingWithoutRules_IsTheActsAlone()
+    {
+        const string yaml = "format: dfid.act-mapping/1\nstage_label_set: ee_act\nstage_acts:\n  - act: provide-donation-amount\n    stage: deciding\n    priority: 1\n    reasoning: r\n";
+        var m = ActMapping.Parse(yaml, "mine.yaml");
+        var c = Said((Role.Agent, "How much?", "er_act", "x"), (Role.User, "I'll donate $0.", "ee_act", "provide-donation-amount"));
+        Assert.Equal(Stage.Deciding, m.StageOfTurn(c, 1));
+    }
+
+    internal static Conversation Said(params (Role Role, string Text, string Key, string Acts)[] turns) =>
+        new("c1",
+            [.. turns.Select(t => new Turn(t.Role, t.Text, null, ImmutableSortedDictionary<string, string>.Empty.Add(t.Key, t.Acts)))],
+            new Outcome(false),
+            ImmutableSortedDictionary<string, JsonElement>.Empty,
+            new CorpusSource("persuasionforgood"),
+            ImmutableSortedDictionary<string, JsonElement>.Empty);
+
     internal static Conversation Conv(params (Role Role, string Key, string Acts)[] turns) =>
         new("c1",
             [.. turns.Select((t, i) => new Turn(t.Role, $"turn {i}", null,

@@ -41,9 +41,39 @@ public sealed class InstrumentCommandTests
         Assert.Equal(0.2, r.GetProperty("baseline").GetProperty("accuracy").GetDouble(), 6);
         Assert.Equal(0.0, r.GetProperty("baseline").GetProperty("kappa_quadratic").GetDouble(), 6);
         Assert.Equal("resisting", r.GetProperty("per_stage")[0].GetProperty("stage").GetString());
+        // Criterion validity: the outcome signal at the three probe positions, the refusal check, the calibration.
+        var signal = r.GetProperty("outcome_signal");
+        Assert.Equal([0.3, 0.6, 0.9], signal.EnumerateArray().Select(s => s.GetProperty("position").GetDouble()));
+        foreach (var side in new[] { "human", "instrument" })
+            foreach (var field in new[] { "not_converted", "converted", "resisting_not_converted", "resisting_converted", "resisting_difference",
+                         "fisher_p", "mean_depth_not_converted", "mean_depth_converted", "depth_auc" })
+                Assert.True(signal[1].GetProperty(side).TryGetProperty(field, out _), $"missing {side}.{field}");
+        Assert.Equal(5, signal[1].GetProperty("human").GetProperty("not_converted").GetInt32()); // the fixture's five non-converters
+        Assert.Equal(5, r.GetProperty("refusals").GetProperty("human_resisting").GetInt32());
+        var brier = r.GetProperty("calibration").GetProperty("brier").GetDouble();
+        Assert.InRange(brier, 0, 2);
         // --cache-dir is the cache root, laid out as $DFID_CACHE_DIR and `run --cache` are, so `run` finds this model.
         Assert.Single(Directory.GetFiles(Path.Combine(dir, "cache", "instruments"), "learned-stage-*.json"));
         Assert.True(File.Exists(Path.Combine(dir, "cache", "embeddings.sqlite")));
+    }
+
+    [Fact]
+    public async Task Validate_Learned_Table_ShowsTheOutcomeSignalAndRefusalCheck_In80Columns()
+    {
+        var dir = TestData.TempDir();
+        var console = new TestConsole();
+        console.Profile.Width = 80;
+
+        var code = await DfidApp.RunAsync(["instrument", "validate", "--corpus", CorpusFileWithLabels(dir), "--instrument", "learned",
+            "--cache-dir", Path.Combine(dir, "cache"), "--resamples", "100"], console);
+
+        Assert.True(code == 0, console.Output);
+        Assert.Contains("outcome signal at the probes", console.Output);
+        Assert.Contains("0.6   │ human", console.Output);
+        Assert.Contains("0.6   │ instr.", console.Output);
+        Assert.Contains("refusal check:", console.Output);
+        Assert.Contains("of 5 human-resisting turns labelled deciding", console.Output);
+        Assert.Contains("stage probabilities: Brier", console.Output);
     }
 
     [Fact]

@@ -63,6 +63,45 @@ public sealed class LlmPerceiverTests
     }
 
     [Fact]
+    public async Task Prompt_DefinesRefusalsAsResisting_AndItsHashFollowsTheTaxonomy()
+    {
+        await using var server = LoopbackOpenAiServer.Start(_ => ScriptedReply.Text(Valid));
+        using var host = ModelTestKit.Host(new ModelLayerOptions());
+        var client = host.GetClient(ModelTestKit.Spec(server));
+        var perceiver = new LlmPerceiver(client, Donation());
+        await perceiver.LabelAsync(new LabelRequest(Chat("No thanks."), 3));
+        var (system, _) = Sent(Assert.Single(server.Requests));
+        var lines = system.Split('\n');
+        var resisting = Assert.Single(lines, l => l.StartsWith("- resisting:", StringComparison.Ordinal));
+        var deciding = Assert.Single(lines, l => l.StartsWith("- deciding:", StringComparison.Ordinal));
+        // Refusals, $0 and "not now" are resisting, in the definition and as examples; deciding says so too.
+        Assert.Contains("\"No thanks.\"", resisting);
+        Assert.Contains("\"$0 for me, thanks.\"", resisting);
+        Assert.Contains("\"Not today, maybe another time.\"", resisting);
+        Assert.Contains("\"$0\"", resisting);
+        Assert.Contains("positive amount", deciding);
+        Assert.Contains("never deciding", deciding);
+
+        // The taxonomy before issue 18 (deciding: "names an amount") gives another prompt and hash, so a run
+        // manifest shows which definitions labelled it.
+        var before = StageTaxonomy.Default with
+        {
+            Stages = [.. StageTaxonomy.Default.Stages.Select(t => t.Name switch
+            {
+                "resisting" => new TermDefinition("resisting", "Pushes back, declines, disengages or gives a reason not to {commit_verb}.",
+                    ["I'm busy right now.", "No, I don't want to {commit_verb} this time.", "I don't really trust these things.", "mm"]),
+                "deciding" => new TermDefinition("deciding", "Commits to the {commitment}, names an amount or confirms it.",
+                    ["I'll {commit_verb}.", "Put me down for one.", "Yes, I confirm."]),
+                _ => t,
+            })],
+        };
+        var old = new LlmPerceiver(client, new LlmPerceiverOptions { Domain = Domain.Fundraising, Taxonomy = before });
+        Assert.NotEqual(old.PromptHash, perceiver.PromptHash);
+        Assert.DoesNotContain("never deciding", old.PromptTemplate);
+        Assert.Contains("never deciding", perceiver.PromptTemplate);
+    }
+
+    [Fact]
     public async Task LabelAsync_SimulatedText_LastKAndFullContext_ChangeOnlyWhatTheyShould()
     {
         await using var server = LoopbackOpenAiServer.Start(_ => ScriptedReply.Text(Valid));

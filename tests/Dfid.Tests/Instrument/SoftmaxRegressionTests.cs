@@ -6,6 +6,16 @@ namespace Dfid.Tests.Instrument;
 
 public sealed class SoftmaxRegressionTests
 {
+    /// <summary>Dense-only rows (no lexical block) of the trainer.</summary>
+    private static FeatureRows Rows(IReadOnlyList<float[]> x) =>
+        new(x[0].Length, 0, [.. x.SelectMany(r => r)], new int[x.Count + 1], [], []);
+
+    private static double[] Train(IReadOnlyList<float[]> x, int[] y, int classes, double l2, int iterations, double[]? weights = null) =>
+        SoftmaxRegression.Train(Rows(x), y, classes, l2, 0, iterations, weights);
+
+    private static void Probabilities(double[] w, float[] x, int classes, double[] p) =>
+        SoftmaxRegression.Probabilities(w, x, [], [], classes, p);
+
     [Fact]
     public void Train_SeparableClusters_ClassifiesTrainingData()
     {
@@ -21,18 +31,18 @@ public sealed class SoftmaxRegressionTests
                 x.Add(v);
                 y.Add(c);
             }
-        var w = SoftmaxRegression.Train(x, [.. y], 3, 1e-3, 200);
+        var w = Train(x, [.. y], 3, 1e-3, 200);
         var p = new double[3];
         var correct = 0;
         for (var i = 0; i < x.Count; i++)
         {
-            SoftmaxRegression.Probabilities(w, x[i], 3, p);
+            Probabilities(w, x[i], 3, p);
             if (Array.IndexOf(p, p.Max()) == y[i]) correct++;
             Assert.Equal(1.0, p.Sum(), 1e-9);
         }
         Assert.Equal(x.Count, correct);
         // Deterministic: the same data gives the same weights.
-        Assert.Equal(w, SoftmaxRegression.Train(x, [.. y], 3, 1e-3, 200));
+        Assert.Equal(w, Train(x, [.. y], 3, 1e-3, 200));
     }
 
     [Fact]
@@ -47,7 +57,7 @@ public sealed class SoftmaxRegressionTests
         var y = data.Select(r => (int)r[0]).ToArray();
         var weights = data.Select(r => r[1]).ToArray();
 
-        var w = SoftmaxRegression.Train(x, y, 3, 0.01, 2000, weights);
+        var w = Train(x, y, 3, 0.01, 2000, weights);
 
         // L-BFGS stops at a relative improvement of 1e-10, R's BFGS later: probabilities agree to 2e-5 (the scalar loss
         // that came before the vectorised one gave the same 2e-5).
@@ -55,7 +65,7 @@ public sealed class SoftmaxRegressionTests
         var worst = 0.0;
         for (var i = 0; i < x.Length; i++)
         {
-            SoftmaxRegression.Probabilities(w, x[i], 3, p);
+            Probabilities(w, x[i], 3, p);
             for (var c = 0; c < 3; c++) worst = Math.Max(worst, Math.Abs(expected[i][c] - p[c]));
         }
         Assert.True(worst < 1e-4, $"largest difference from R's probabilities: {worst}");
@@ -66,9 +76,9 @@ public sealed class SoftmaxRegressionTests
     {
         // With a huge L2 the weights vanish and only the biases remain: probabilities = class shares (3:1).
         var x = new List<float[]> { new[] { 1f, 0f }, new[] { 0.9f, 0.1f }, new[] { 0.8f, 0.2f }, new[] { 0f, 1f } };
-        var w = SoftmaxRegression.Train(x, [0, 0, 0, 1], 2, 1e6, 500);
+        var w = Train(x, [0, 0, 0, 1], 2, 1e6, 500);
         var p = new double[2];
-        SoftmaxRegression.Probabilities(w, x[3], 2, p);
+        Probabilities(w, x[3], 2, p);
         Assert.Equal(0.75, p[0], 1e-3);
     }
 

@@ -193,7 +193,9 @@ internal static class ReportFixture
     public static IReadOnlyList<InstrumentAgreement> Validation() =>
     [
         new("real", 120, new Estimate(0.812, 0.74, 0.87), new Estimate(0.805, 0.73, 0.86), ["resisting", "exploring", "engaging", "considering", "deciding"],
-            [[20, 3, 1, 0, 0], [2, 18, 4, 1, 0], [0, 3, 25, 4, 0], [0, 1, 3, 22, 2], [0, 0, 0, 2, 9]]),
+            [[20, 3, 1, 0, 0], [2, 18, 4, 1, 0], [0, 3, 25, 4, 0], [0, 1, 3, 22, 2], [0, 0, 0, 2, 9]],
+            [new OutcomeSignal(0.6, new(40, 30, 0.35, 0.2, 0.15, 0.1234, 1.9, 2.3, 0.61), new(40, 30, 0.3, 0.2, 0.1, 0.3456, 2.0, 2.2, 0.57), 0.1 / 0.15)],
+            new RefusalCheck(24, 1, 1 / 24.0)),
     ];
 
     public static ReportInputs Inputs() => new()

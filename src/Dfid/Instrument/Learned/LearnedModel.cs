@@ -1,8 +1,7 @@
-using System.Security.Cryptography;
-using System.Text;
+using System.Runtime.InteropServices;
 using System.Text.Json;
+using System.Text.Json.Serialization;
 using Dfid.Corpus;
-using Dfid.Embeddings;
 
 namespace Dfid.Instrument.Learned;
 
@@ -13,7 +12,40 @@ internal enum LearnedTarget
     Action,
 }
 
-/// <summary>One human-labelled training turn.</summary>
+/// <summary>
+/// One trained softmax model: weights in the mixed layout (<see cref="SoftmaxRegression.Length"/>), rounded to
+/// float once after training so a freshly trained and a reloaded model score identically; the lexical features it knows;
+/// and, for stage models, its decision rule.
+/// </summary>
+/// <param name="Weights">Weights, [dense class-major | biases | sparse feature-major].</param>
+/// <param name="DenseDims">Length of the dense block.</param>
+/// <param name="LexiconIds">Known lexical ids (empty for dense-only models).</param>
+/// <param name="LexiconIdf">Their idf.</param>
+/// <param name="Rule">Calibration and decision rule; null = plain softmax and argmax.</param>
+internal sealed record Submodel(
+    [property: JsonConverter(typeof(FloatArrayAsBase64))] float[] Weights,
+    int DenseDims,
+    int[] LexiconIds,
+    [property: JsonConverter(typeof(FloatArrayAsBase64))] float[] LexiconIdf,
+    StageDecisionRule? Rule)
+{
+    private Lexicon? _lexicon;
+
+    [JsonIgnore]
+    public Lexicon Lexicon => _lexicon ??= new Lexicon(LexiconIds, LexiconIdf);
+
+    public static Submodel From(double[] weights, int denseDims, Lexicon lexicon, StageDecisionRule? rule) =>
+        new([.. weights.Select(v => (float)v)], denseDims, lexicon.Ids, lexicon.Idf, rule);
+
+    /// <summary>Logits of one row (dense features, lexical channels).</summary>
+    public void Logits(float[] dense, Dictionary<int, int>[]? lexical, int classes, Span<double> logits)
+    {
+        var (index, value) = lexical is null || LexiconIds.Length == 0 ? ([], []) : Lexicon.Vectorise(lexical);
+        SoftmaxRegression.Logits(Weights, dense, index, value, classes, logits);
+    }
+}
+
+/// <summary>One human-labelled training turn (agent-action model).</summary>
 internal sealed record TrainingExample(string ConversationKey, int TurnIndex, string Text, string? Context, int Ordinal, int Label);
 
 /// <summary>A trained classifier set: one model per fold (each excluding its fold's conversations) and a full model.</summary>
@@ -28,20 +60,20 @@ internal sealed record LearnedModel(
     string[] Classes,
     int Folds,
     Dictionary<string, int> FoldOf,
-    double[][] FoldWeights,
-    double[] FullWeights,
+    Submodel[] FoldModels,
+    Submodel FullModel,
     int Examples,
     int[] ClassCounts,
     double L2,
+    double LexicalL2,
+    int InnerFolds,
     DateTimeOffset TrainedAt)
 {
-    public const string FormatTag = "dfid.learned-model/1";
+    public const string FormatTag = "dfid.learned-model/2";
 
-    public int FeatureLength => TurnFeatures.Length(EmbeddingDimensions);
-
-    /// <summary>The weights to use for a conversation: its fold's model if it was trained on, else the full model.</summary>
-    public (double[] Weights, int? Fold) WeightsFor(string conversationKey) =>
-        FoldOf.TryGetValue(conversationKey, out var fold) ? (FoldWeights[fold], fold) : (FullWeights, null);
+    /// <summary>The model to use for a conversation: its fold's model if it was trained on, else the full model.</summary>
+    public (Submodel Model, int? Fold) ModelFor(string conversationKey) =>
+        FoldOf.TryGetValue(conversationKey, out var fold) ? (FoldModels[fold], fold) : (FullModel, null);
 
     public static string Key(Conversation c) => c.Source.Dataset + "/" + c.Id;
 
@@ -63,135 +95,39 @@ internal sealed record LearnedModel(
             var m = JsonSerializer.Deserialize<LearnedModel>(File.ReadAllText(path), Json);
             return m is not null && m.Format == FormatTag && m.TrainingHash == expectedHash ? m : null;
         }
-        catch (JsonException)
+        catch (Exception ex) when (ex is JsonException or FormatException or NotSupportedException)
         {
             return null; // a damaged cache file is retrained and overwritten
         }
     }
 }
 
-/// <summary>Collects examples, hashes them, trains (or loads) the fold and full models.</summary>
-internal static class LearnedTrainer
+/// <summary>Stores a float array as base64 of its little-endian bytes (a third of the size of JSON numbers).</summary>
+internal sealed class FloatArrayAsBase64 : JsonConverter<float[]>
 {
-    public static List<TrainingExample> Examples(LearnedTarget target, ActMapping mapping, IReadOnlyList<Conversation> corpus)
+    public override float[] Read(ref Utf8JsonReader reader, Type typeToConvert, JsonSerializerOptions options)
     {
-        var list = new List<TrainingExample>();
-        foreach (var c in corpus)
-        {
-            var key = LearnedModel.Key(c);
-            for (var i = 0; i < c.Turns.Length; i++)
+        var bytes = reader.GetBytesFromBase64();
+        if (bytes.Length % sizeof(float) != 0) throw new JsonException("float array: byte length is not a multiple of 4.");
+        var values = new float[bytes.Length / sizeof(float)];
+        if (BitConverter.IsLittleEndian) MemoryMarshal.Cast<byte, float>(bytes).CopyTo(values);
+        else
+            for (var i = 0; i < values.Length; i++)
+                values[i] = BitConverter.ToSingle([bytes[4 * i + 3], bytes[4 * i + 2], bytes[4 * i + 1], bytes[4 * i]]);
+        return values;
+    }
+
+    public override void Write(Utf8JsonWriter writer, float[] value, JsonSerializerOptions options)
+    {
+        var bytes = new byte[value.Length * sizeof(float)];
+        if (BitConverter.IsLittleEndian) MemoryMarshal.AsBytes(value.AsSpan()).CopyTo(bytes);
+        else
+            for (var i = 0; i < value.Length; i++)
             {
-                int? label = target == LearnedTarget.Stage
-                    ? (int?)mapping.StageOfTurn(c, i)
-                    : (int?)mapping.ActionOfTurn(c, i);
-                if (label is null) continue;
-                var (context, ordinal) = TurnFeatures.Context(c, i);
-                list.Add(new TrainingExample(key, i, c.Turns[i].Text, context, ordinal, label.Value));
+                var b = BitConverter.GetBytes(value[i]);
+                Array.Reverse(b);
+                b.CopyTo(bytes, 4 * i);
             }
-        }
-        return list;
-    }
-
-    public static string Hash(LearnedTarget target, LearnedInstrumentOptions o, ITextEmbedder embedder, List<TrainingExample> examples)
-    {
-        using var h = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
-        void Add(string s) { h.AppendData(Encoding.UTF8.GetBytes(s)); h.AppendData([0]); }
-        Add(LearnedModel.FormatTag);
-        Add(TurnFeatures.Version);
-        Add(target.ToString());
-        Add(o.Mapping.Hash);
-        Add($"{o.Folds}|{o.L2:R}|{o.MaxIterations}" + (o.ClassWeightPower != 0 ? $"|w{o.ClassWeightPower:R}" : ""));
-        Add($"{embedder.ModelId}|{embedder.Dimensions}");
-        foreach (var e in examples.OrderBy(e => e.ConversationKey, StringComparer.Ordinal).ThenBy(e => e.TurnIndex))
-        {
-            Add(e.ConversationKey);
-            Add(e.TurnIndex.ToString(System.Globalization.CultureInfo.InvariantCulture));
-            Add(e.Text);
-            Add(e.Context ?? "\u0001none");
-            Add(e.Label.ToString(System.Globalization.CultureInfo.InvariantCulture));
-        }
-        return Convert.ToHexStringLower(h.GetHashAndReset());
-    }
-
-    /// <summary>Folds by conversation: keys sorted by their SHA-256, dealt round-robin (balanced, independent of corpus order).</summary>
-    public static Dictionary<string, int> AssignFolds(IEnumerable<string> keys, int folds)
-    {
-        var ordered = keys.Distinct(StringComparer.Ordinal)
-            .OrderBy(k => Convert.ToHexStringLower(SHA256.HashData(Encoding.UTF8.GetBytes(k))), StringComparer.Ordinal)
-            .ToList();
-        var map = new Dictionary<string, int>(StringComparer.Ordinal);
-        for (var i = 0; i < ordered.Count; i++) map[ordered[i]] = i % folds;
-        return map;
-    }
-
-    public static LearnedModel LoadOrTrain(LearnedTarget target, string[] classes, LearnedInstrumentOptions options,
-        IReadOnlyList<Conversation> corpus, ITextEmbedder embedder, CancellationToken ct)
-    {
-        options.Validate();
-        var examples = Examples(target, options.Mapping, corpus);
-        var conversations = examples.Select(e => e.ConversationKey).Distinct().Count();
-        if (conversations < options.Folds)
-            throw new DfidException(
-                $"learned {target.ToString().ToLowerInvariant()} model: {conversations} conversation(s) carry '{LabelSet(target, options.Mapping)}' labels " +
-                $"mapped by {options.Mapping.Source}; at least {options.Folds} (the number of folds) are needed. " +
-                "Use an annotated corpus (e.g. the PersuasionForGood 300 annotated dialogues).", 1);
-        var hash = Hash(target, options, embedder, examples);
-        var path = Path.Combine(options.CacheDirectory, $"learned-{target.ToString().ToLowerInvariant()}-{hash[..16]}.json");
-        if (!options.ForceRetrain && LearnedModel.TryLoad(path, hash) is { } cached)
-        {
-            options.Progress?.Report($"learned {target.ToString().ToLowerInvariant()} model loaded from {path}");
-            return cached;
-        }
-        options.Progress?.Report($"training learned {target.ToString().ToLowerInvariant()} model: {examples.Count} turns, {conversations} conversations, {options.Folds} folds");
-        var features = Featurise(examples, embedder, ct);
-        var labels = examples.Select(e => e.Label).ToArray();
-        var foldOf = AssignFolds(examples.Select(e => e.ConversationKey), options.Folds);
-        double[]? weights = null;
-        if (options.ClassWeightPower != 0)
-        {
-            var freq = new int[classes.Length];
-            foreach (var l in labels) freq[l]++;
-            weights = labels.Select(l => Math.Pow((double)labels.Length / (classes.Length * freq[l]), options.ClassWeightPower)).ToArray();
-        }
-        var foldWeights = new double[options.Folds][];
-        for (var k = 0; k < options.Folds; k++)
-        {
-            var idx = Enumerable.Range(0, examples.Count).Where(i => foldOf[examples[i].ConversationKey] != k).ToArray();
-            foldWeights[k] = SoftmaxRegression.Train(idx.Select(i => features[i]).ToArray(), idx.Select(i => labels[i]).ToArray(),
-                classes.Length, options.L2, options.MaxIterations, weights is null ? null : idx.Select(i => weights[i]).ToArray(), ct);
-            options.Progress?.Report($"  fold {k + 1}/{options.Folds} trained");
-        }
-        var full = SoftmaxRegression.Train(features, labels, classes.Length, options.L2, options.MaxIterations, weights, ct);
-        var counts = new int[classes.Length];
-        foreach (var l in labels) counts[l]++;
-        var model = new LearnedModel(LearnedModel.FormatTag, target.ToString().ToLowerInvariant(), hash, options.Mapping.Source,
-            options.Mapping.Hash, TurnFeatures.Version, embedder.Dimensions, classes, options.Folds, foldOf, foldWeights, full,
-            examples.Count, counts, options.L2, DateTimeOffset.UtcNow);
-        model.Save(path);
-        options.Progress?.Report($"learned {target.ToString().ToLowerInvariant()} model saved to {path}");
-        return model;
-    }
-
-    private static string LabelSet(LearnedTarget t, ActMapping m) => t == LearnedTarget.Stage ? m.StageLabelSet : m.ActionLabelSet;
-
-    private static float[][] Featurise(List<TrainingExample> examples, ITextEmbedder embedder, CancellationToken ct)
-    {
-        var texts = new List<string>(examples.Count * 2);
-        foreach (var e in examples)
-        {
-            texts.Add(e.Text);
-            if (e.Context is not null) texts.Add(e.Context);
-        }
-        var vectors = embedder.Embed(texts, ct);
-        var result = new float[examples.Count][];
-        var at = 0;
-        for (var i = 0; i < examples.Count; i++)
-        {
-            var e = examples[i];
-            var tv = vectors[at++];
-            var cv = e.Context is not null ? vectors[at++] : null;
-            result[i] = TurnFeatures.Build(tv, cv, e.Ordinal, e.Text);
-        }
-        return result;
+        writer.WriteBase64StringValue(bytes);
     }
 }

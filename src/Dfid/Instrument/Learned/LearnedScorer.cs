@@ -3,7 +3,7 @@ using Dfid.Embeddings;
 
 namespace Dfid.Instrument.Learned;
 
-/// <summary>One scored turn: the chosen class, the class probabilities, and which fold model scored it (null = full model).</summary>
+/// <summary>One scored turn: the chosen class, the (calibrated) class probabilities, and which fold model scored it (null = full model).</summary>
 internal readonly record struct Scored(int Label, double[] Probabilities, int? Fold);
 
 /// <summary>Scores turns with a trained model; batches the embedding of all texts of a call.</summary>
@@ -11,16 +11,28 @@ internal sealed class LearnedScorer(LearnedModel model, ITextEmbedder embedder)
 {
     public LearnedModel Model { get; } = model;
 
+    private bool IsStage => Model.Target == "stage";
+
     public Scored[] Score(IReadOnlyList<(Conversation Conversation, int TurnIndex, string Text)> items, CancellationToken ct)
     {
-        var texts = new List<string>(items.Count * 2);
-        var contexts = new (string? Context, int Ordinal)[items.Count];
+        var texts = new List<string>(items.Count * 3);
+        var stage = new StageContext[items.Count];
+        var action = new (string? Context, int Ordinal)[items.Count];
         for (var i = 0; i < items.Count; i++)
         {
             var (c, t, text) = items[i];
-            contexts[i] = TurnFeatures.Context(c, t);
             texts.Add(text);
-            if (contexts[i].Context is { } ctx) texts.Add(ctx);
+            if (IsStage)
+            {
+                stage[i] = StageContext.Of(c, t);
+                if (stage[i].Agent is { } a) texts.Add(a);
+                if (stage[i].PreviousUser is { } u) texts.Add(u);
+            }
+            else
+            {
+                action[i] = TurnFeatures.Context(c, t);
+                if (action[i].Context is { } ctx) texts.Add(ctx);
+            }
         }
         var vectors = embedder.Embed(texts, ct);
         var result = new Scored[items.Count];
@@ -28,17 +40,40 @@ internal sealed class LearnedScorer(LearnedModel model, ITextEmbedder embedder)
         var classes = Model.Classes.Length;
         for (var i = 0; i < items.Count; i++)
         {
+            var text = items[i].Text;
             var tv = vectors[at++];
-            var cv = contexts[i].Context is not null ? vectors[at++] : null;
-            var f = TurnFeatures.Build(tv, cv, contexts[i].Ordinal, items[i].Text);
-            var (w, fold) = Model.WeightsFor(LearnedModel.Key(items[i].Conversation));
+            var (m, fold) = Model.ModelFor(LearnedModel.Key(items[i].Conversation));
             var p = new double[classes];
-            SoftmaxRegression.Probabilities(w, f, classes, p);
-            var best = 0;
-            for (var c = 1; c < classes; c++) if (p[c] > p[best]) best = c;
-            result[i] = new Scored(best, p, fold);
+            int label;
+            if (IsStage)
+            {
+                var av = stage[i].Agent is not null ? vectors[at++] : null;
+                var uv = stage[i].PreviousUser is not null ? vectors[at++] : null;
+                m.Logits(StageFeatures.Dense(tv, av, uv, stage[i].Ordinal, text), StageFeatures.Lexical(text), classes, p);
+                var rule = m.Rule!;
+                rule.Calibrate(p);
+                label = rule.Decide(p, CommitmentCues.Refuses(text, stage[i].Agent));
+            }
+            else
+            {
+                var cv = action[i].Context is not null ? vectors[at++] : null;
+                m.Logits(TurnFeatures.Build(tv, cv, action[i].Ordinal, text), null, classes, p);
+                Softmax(p);
+                label = 0;
+                for (var c = 1; c < classes; c++) if (p[c] > p[label]) label = c;
+            }
+            result[i] = new Scored(label, p, fold);
         }
         return result;
+    }
+
+    private static void Softmax(Span<double> p)
+    {
+        var max = double.NegativeInfinity;
+        foreach (var v in p) max = Math.Max(max, v);
+        double z = 0;
+        for (var c = 0; c < p.Length; c++) { p[c] = Math.Exp(p[c] - max); z += p[c]; }
+        for (var c = 0; c < p.Length; c++) p[c] /= z;
     }
 
     public static void CheckDimensions(LearnedModel model, ITextEmbedder embedder)
