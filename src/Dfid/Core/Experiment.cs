@@ -28,7 +28,13 @@ public sealed record Experiment(
     BudgetSpec Budget,
     int Concurrency,
     CacheSpec Cache,
-    Domain? Domain);
+    Domain? Domain)
+{
+    /// <summary>How the model calls are made (online, or through the providers' batch APIs); not part of what the run
+    /// measures, so it may change between sessions of one run.</summary>
+    /// <value>The default value is online.</value>
+    public ExecutionSpec Execution { get; init; } = ExecutionSpec.Online;
+}
 
 /// <summary>Outcome-balanced sampling.</summary>
 /// <param name="PerStratum">Conversations per outcome stratum (converted / not converted).</param>

@@ -6,7 +6,7 @@ namespace Dfid.Running;
 /// <summary>Reads experiment YAML files; every error names the file, the line and the key, and what is expected.</summary>
 public static partial class ExperimentParser
 {
-    private static readonly string[] TopKeys = ["corpus", "sample", "probes", "simulators", "instruments", "actions", "conditions", "budget", "concurrency", "cache", "domain"];
+    private static readonly string[] TopKeys = ["corpus", "sample", "probes", "simulators", "instruments", "actions", "conditions", "budget", "concurrency", "cache", "domain", "execution"];
     private static readonly string[] ModelKeys = ["model", "temperature", "top_p", "max_tokens", "seed", "api_key_env"];
 
     /// <summary>Reads and parses <paramref name="path"/>.</summary>
@@ -147,7 +147,12 @@ public static partial class ExperimentParser
 
         var domain = r.Get(root, "domain") is { } dNode ? r.ReadDomain(dNode) : null;
 
-        return new Experiment(Path.GetFullPath(sourcePath), text, corpus, sample, probes, simulators, instruments, actions, conditions, budget, concurrency, cache, domain);
+        var execution = r.Get(root, "execution") is { } exNode ? ReadExecution(r, exNode) : ExecutionSpec.Online;
+
+        return new Experiment(Path.GetFullPath(sourcePath), text, corpus, sample, probes, simulators, instruments, actions, conditions, budget, concurrency, cache, domain)
+        {
+            Execution = execution,
+        };
     }
 
     private static readonly string[] DomainKeys =

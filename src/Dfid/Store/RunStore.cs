@@ -77,6 +77,7 @@ public sealed partial class RunStore : IRunStoreWriter, IProbeTableReader, IDisp
                 created_at TEXT NOT NULL, PRIMARY KEY(labeller, conversation_id, agent_turn_index));
             """);
         store.SetMetaIfAbsent("schema", SchemaVersion.ToString(CultureInfo.InvariantCulture));
+        store.CreateBatchTables();
         return store;
     }
 
