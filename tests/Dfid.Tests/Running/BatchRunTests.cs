@@ -19,7 +19,8 @@ public class BatchRunTests
     internal static BatchOutcome Answer(BatchItem item)
     {
         var reply = LlmExperimentTests.Reply(Request(item));
-        return BatchOutcome.Text(reply.Content!, reply.PromptTokens ?? 10, reply.CompletionTokens ?? 5);
+        // Half the prompt from the provider's prompt cache, as a provider with prefix caching reports it.
+        return BatchOutcome.Text(reply.Content!, reply.PromptTokens ?? 10, reply.CompletionTokens ?? 5, (reply.PromptTokens ?? 10) / 2);
     }
 
     /// <summary>A batch item's body seen as the online request it stands for.</summary>
@@ -150,6 +151,10 @@ public class BatchRunTests
         Assert.Equal("batch", manifest.Execution);
         Assert.Equal(3, manifest.Batches!.Batches);
         Assert.Equal(distinctOnline, manifest.Batches.Answered);
+        // Cached prompt tokens as the provider reported them: in the progress (per answer recorded) and the manifest (per request).
+        Assert.Equal(onlineResult.Outcome.Progress.CachedPromptTokens, batchResult.Outcome.Progress.CachedPromptTokens);
+        Assert.True(batchResult.Outcome.Progress.CachedPromptTokens > 0);
+        Assert.True(manifest.Batches.CachedPromptTokens > 0 && manifest.Batches.CachedPromptTokens < manifest.Batches.PromptTokens);
         var status = new RunPipeline().BatchStatus(Path.Combine(dir, "batch"));
         Assert.Equal(batches.Select(b => b.Id), status.Batches.Select(b => b.Id));
         Assert.All(status.Batches, b => Assert.Equal(("completed", b.Submitted, 0, true), (b.State, b.Completed, b.Failed, b.Read)));
