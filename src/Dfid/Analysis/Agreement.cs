@@ -46,10 +46,15 @@ public static class Agreement
 
     /// <summary>Cohen's κ with quadratic weights, <c>1 − Σ w·O / Σ w·E</c>, <c>w = (i − j)²</c>.</summary>
     /// <remarks>NaN when there are no items or the expected weighted disagreement is 0 (both raters constant on one category).</remarks>
-    public static double CohensKappaQuadratic(ReadOnlySpan<int> reference, ReadOnlySpan<int> predicted, int categories)
+    public static double CohensKappaQuadratic(ReadOnlySpan<int> reference, ReadOnlySpan<int> predicted, int categories) =>
+        KappaQuadraticOf(ConfusionMatrix(reference, predicted, categories));
+
+    /// <summary><see cref="CohensKappaQuadratic"/> of a confusion matrix <c>[reference, predicted]</c>.</summary>
+    internal static double KappaQuadraticOf(int[,] m)
     {
-        var m = ConfusionMatrix(reference, predicted, categories);
-        var n = (double)reference.Length;
+        var categories = m.GetLength(0);
+        double n = 0;
+        foreach (var x in m) n += x;
         if (n == 0) return double.NaN;
         var rows = new double[categories];
         var cols = new double[categories];
@@ -72,20 +77,24 @@ public static class Agreement
     /// ordinal distance <c>δ²(c,k) = (Σ_{g=c..k} n_g − (n_c + n_k)/2)²</c>;
     /// <c>α = 1 − (n − 1) Σ o·δ² / Σ n_c n_k δ²</c>. NaN when there are no items or a single category is used.
     /// </remarks>
-    public static double KrippendorffAlphaOrdinal(ReadOnlySpan<int> reference, ReadOnlySpan<int> predicted, int categories)
+    public static double KrippendorffAlphaOrdinal(ReadOnlySpan<int> reference, ReadOnlySpan<int> predicted, int categories) =>
+        AlphaOrdinalOf(ConfusionMatrix(reference, predicted, categories));
+
+    /// <summary><see cref="KrippendorffAlphaOrdinal"/> of a confusion matrix <c>[reference, predicted]</c>: the coincidence
+    /// matrix is <c>o[c,k] = m[c,k] + m[k,c]</c> (each item adds both ordered pairs).</summary>
+    internal static double AlphaOrdinalOf(int[,] m)
     {
-        Check(reference, predicted, categories);
-        if (reference.Length == 0) return double.NaN;
+        var categories = m.GetLength(0);
+        long items = 0;
+        foreach (var x in m) items += x;
+        if (items == 0) return double.NaN;
         var o = new double[categories, categories];
-        for (var i = 0; i < reference.Length; i++)
-        {
-            o[reference[i], predicted[i]] += 1;
-            o[predicted[i], reference[i]] += 1;
-        }
+        for (var c = 0; c < categories; c++)
+            for (var k = 0; k < categories; k++) o[c, k] = m[c, k] + m[k, c];
         var nc = new double[categories];
         for (var c = 0; c < categories; c++)
             for (var k = 0; k < categories; k++) nc[c] += o[c, k];
-        var n = 2.0 * reference.Length;
+        var n = 2.0 * items;
         double observed = 0, expected = 0;
         for (var c = 0; c < categories; c++)
             for (var k = 0; k < categories; k++)
@@ -168,6 +177,64 @@ public static class Agreement
         values.Sort();
         var alpha = (1 - level) / 2;
         return new BootstrapInterval(estimate, Quantile7(values, alpha), Quantile7(values, 1 - alpha), values.Count, undefined);
+    }
+
+    /// <summary>
+    /// <see cref="BootstrapCi"/> of statistics of the confusion matrix (κ, α) over the same resamples, drawn as
+    /// <see cref="DrawResamples"/> draws them from <paramref name="random"/>: each resample adds the drawn groups' items into
+    /// one matrix instead of concatenating their labels, and every statistic reads that matrix. Same draws, same values;
+    /// a resample costs its items, not copies of them, and no resample is kept.
+    /// </summary>
+    internal static BootstrapInterval[] BootstrapCiOfConfusion(
+        IReadOnlyList<(int[] Reference, int[] Predicted)> groups,
+        int categories,
+        IReadOnlyList<Func<int[,], double>> statistics,
+        int resamples,
+        Random random,
+        double level = 0.95)
+    {
+        ArgumentNullException.ThrowIfNull(groups);
+        ArgumentNullException.ThrowIfNull(statistics);
+        ArgumentNullException.ThrowIfNull(random);
+        if (level is <= 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(level), "level must be in (0, 1).");
+        // Every group's items as cells of the matrix, flat: group g is cells[start[g]..start[g + 1]).
+        var start = new int[groups.Count + 1];
+        for (var g = 0; g < groups.Count; g++)
+        {
+            Check(groups[g].Reference, groups[g].Predicted, categories);
+            start[g + 1] = start[g] + groups[g].Reference.Length;
+        }
+        var cells = new int[start[^1]];
+        for (var g = 0; g < groups.Count; g++)
+            for (var i = 0; i < groups[g].Reference.Length; i++) cells[start[g] + i] = groups[g].Reference[i] * categories + groups[g].Predicted[i];
+        var m = new int[categories, categories];
+        var flat = System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref m[0, 0], categories * categories);
+        foreach (var c in cells) flat[c]++;
+        var estimates = statistics.Select(f => f(m)).ToArray();
+        var values = statistics.Select(_ => new List<double>(resamples)).ToArray();
+        var undefined = new int[statistics.Count];
+        for (var b = 0; b < resamples; b++)
+        {
+            flat.Clear();
+            for (var i = 0; i < groups.Count; i++)
+            {
+                var g = random.Next(groups.Count);
+                for (var c = start[g]; c < start[g + 1]; c++) flat[cells[c]]++;
+            }
+            for (var f = 0; f < statistics.Count; f++)
+            {
+                var v = statistics[f](m);
+                if (double.IsNaN(v)) undefined[f]++;
+                else values[f].Add(v);
+            }
+        }
+        var alpha = (1 - level) / 2;
+        return [.. statistics.Select((_, f) =>
+        {
+            if (values[f].Count == 0) return new BootstrapInterval(estimates[f], double.NaN, double.NaN, 0, undefined[f]);
+            values[f].Sort();
+            return new BootstrapInterval(estimates[f], Quantile7(values[f], alpha), Quantile7(values[f], 1 - alpha), values[f].Count, undefined[f]);
+        })];
     }
 
     /// <summary>Draws <paramref name="count"/> resamples of <paramref name="groups"/> group indices with replacement.</summary>

@@ -48,9 +48,10 @@ public static class InstrumentAgreementAnalysis
                 .Select(g => (Reference: g.Select(r => (int)r.HumanStage!.Value).ToArray(), Predicted: g.Select(r => (int)r.Real!.Stage).ToArray())).ToList();
             var reference = groups.SelectMany(g => g.Reference).ToArray();
             var predicted = groups.SelectMany(g => g.Predicted).ToArray();
-            var draws = Agreement.DrawResamples(groups.Count, resamples, new Random(unchecked((int)seed)));
-            var kappa = Agreement.BootstrapCi(groups, (a, b) => Agreement.CohensKappaQuadratic(a, b, stages.Length), draws);
-            var alpha = Agreement.BootstrapCi(groups, (a, b) => Agreement.KrippendorffAlphaOrdinal(a, b, stages.Length), draws);
+            // The same resamples (DrawResamples' draws from this seed) for both statistics.
+            var intervals = Agreement.BootstrapCiOfConfusion(groups, stages.Length, [Agreement.KappaQuadraticOf, Agreement.AlphaOrdinalOf], resamples,
+                new Random(unchecked((int)seed)));
+            var (kappa, alpha) = (intervals[0], intervals[1]);
             var m = Agreement.ConfusionMatrix(reference, predicted, stages.Length);
             var confusion = Enumerable.Range(0, stages.Length).Select(i => (IReadOnlyList<int>)Enumerable.Range(0, stages.Length).Select(j => m[i, j]).ToList()).ToList();
             result.Add(new InstrumentAgreement($"real turns, instrument {byInstrument.Key}", pairs.Count, Est(kappa), Est(alpha), names, confusion));
