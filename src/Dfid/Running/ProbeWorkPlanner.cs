@@ -52,6 +52,17 @@ internal static class ProbeWorkPlanner
         var simulators = plan.Conditions.Select(c => c.Simulator).DistinctBy(s => s.Name).ToList();
         var conditionsDone = plan.Conditions.ToDictionary(c => c.Name, _ => 0, StringComparer.Ordinal);
         var pending = new List<ProbeWork>();
+        // Most probes need the same work (all of it, on a fresh run): equal lists are shared, so a plan of 300,000 probes
+        // costs a record per probe rather than five lists per probe.
+        var shared = new Dictionary<string, object>(StringComparer.Ordinal);
+        IReadOnlyList<T> Shared<T>(List<T> items, Func<T, string> key) where T : class
+        {
+            if (items.Count == 0) return [];
+            var k = typeof(T).Name + "\u0001" + string.Join("\u0001", items.Select(key));
+            if (shared.TryGetValue(k, out var list)) return (IReadOnlyList<T>)list;
+            shared[k] = items;
+            return items;
+        }
         foreach (var p in plan.Probes)
         {
             var conv = byId[p.ConversationId];
@@ -66,7 +77,7 @@ internal static class ProbeWorkPlanner
                 var labels = plan.Conditions.Where(c => c.Simulator.Name == sim.Name).Select(c => c.Instrument).DistinctBy(i => i.Name)
                     .Where(i => !done.Labels.Contains((i.Name, p.ConversationId, p.TurnIndex, LabelSource.Simulated(sim.Name)))).ToList();
                 if (stored && (!ok || labels.Count == 0)) continue;
-                sims.Add(new SimulationWork(sim, stored ? store.ReadSimulatedTurn(sim.Name, p.ConversationId, p.TurnIndex)?.Value : null, labels));
+                sims.Add(new SimulationWork(sim, stored ? store.ReadSimulatedTurn(sim.Name, p.ConversationId, p.TurnIndex)?.Value : null, Shared(labels, i => i.Name)));
             }
             ActionWork? action = null;
             if (plan.Actions is { } labeller && conv.LastTurnBefore(p.TurnIndex, Role.Agent) is var at and >= 0 && !done.Actions.Contains((labeller.Name, p.ConversationId, at)))
@@ -76,7 +87,9 @@ internal static class ProbeWorkPlanner
                 .Select(c => c.Name).ToList();
             foreach (var c in plan.Conditions.Where(c => !conditionsPending.Contains(c.Name))) conditionsDone[c.Name]++;
             if (real.Count > 0 || hindsight.Count > 0 || sims.Count > 0 || action is not null)
-                pending.Add(new ProbeWork(p, conv, real, hindsight, sims, action, conditionsPending));
+                pending.Add(new ProbeWork(p, conv, Shared(real, i => i.Name), Shared(hindsight, i => i.Name),
+                    sims.All(s => s.StoredReply is null) ? Shared(sims, s => s.Simulator.Name + "\u0002" + string.Join("\u0002", s.Labels.Select(i => i.Name))) : sims,
+                    action, Shared(conditionsPending, c => c)));
         }
         return new ProbeWorkPlan(pending, conditionsDone);
     }
