@@ -302,6 +302,35 @@ public class BatchRunTests
     }
 
     [Fact]
+    public async Task ABatchRefusedAsAWhole_IsModelErrorsWithTheProvidersReason_AndSmallerBatchesGoThrough()
+    {
+        // The server takes at most 8 requests a batch (an OpenAI-compatible server with a smaller limit than OpenAI's).
+        await using var server = LoopbackBatchServer.Start(new BatchScript { Answer = Answer, MaxRequests = 8 });
+        var dir = TestData.TempDir();
+        var runDir = Path.Combine(dir, "batch");
+        var big = WriteExperiment(dir, Model(server, "openai"), FastBatch, name: "exp.yaml");
+        var first = await RunAsync(big, runDir);
+        Assert.Equal(RunEnd.Completed, first.Outcome.End);
+        // Each phase's one batch (the labels of the real and replayed turns still run) refused by the server.
+        var refused = new RunPipeline().BatchStatus(runDir).Batches;
+        Assert.Equal(["simulate", "label", "actions"], refused.Select(b => b.Phase));
+        Assert.All(refused, b => Assert.Equal(("failed", b.Submitted), (b.State, b.Failed)));
+        Assert.Equal(Scalar(runDir, "SELECT COUNT(*) FROM sim_turns WHERE simulator <> 'replay'"),
+            Scalar(runDir, "SELECT COUNT(*) FROM sim_turns WHERE status = 'ModelError' AND error LIKE '%the provider refused the batch%at most 8 are allowed%'"));
+
+        var chunked = WriteExperiment(dir, Model(server, "openai"), "execution: { mode: batch, poll_seconds: 0.01, max_requests: 8 }", name: "exp.yaml");
+        Assert.Equal(RunEnd.Completed, (await RunAsync(chunked, runDir)).Outcome.End);
+        var batches = server.Batches.Skip(3).ToList();
+        Assert.All(batches, b => Assert.InRange(b.Items.Count, 1, 8));
+        Assert.True(batches.Count >= 10, $"{batches.Count} batches");
+        Assert.Equal(0, Scalar(runDir, "SELECT (SELECT COUNT(*) FROM sim_turns WHERE status <> 'Ok') + (SELECT COUNT(*) FROM labels WHERE status <> 'Ok') + (SELECT COUNT(*) FROM actions WHERE status <> 'Ok')"));
+        // Chunks keep plan order: the simulate phase's batches hold the conversations in order.
+        var order = batches.Where(b => b.Items.All(i => !LlmExperimentTests.IsJudge(Request(i)) && !LlmExperimentTests.IsActionLabeller(Request(i))))
+            .SelectMany(b => b.Items).Select(i => LlmExperimentTestsProbe(Request(i))).ToList();
+        Assert.Equal(order.Order(StringComparer.Ordinal), order);
+    }
+
+    [Fact]
     public async Task Budget_CapsWhatIsSubmitted_AndARaisedBudgetGoesOn()
     {
         await using var server = LoopbackBatchServer.Start(new BatchScript { Answer = Answer });
