@@ -99,8 +99,11 @@ public class ShardRunTests
             Assert.Equal(3, m.Sessions.Count);
         }
 
-        // A shard folder resumes only as itself.
-        var (code, output) = await Cli("run", experiment, "--shard", "2/3", "--out", Dir("shard1"), "--quiet");
+        // A shard needs its own folder; a shard folder resumes only as itself.
+        (int code, string output) = await Cli("run", experiment, "--shard", "1/3", "--quiet");
+        Assert.Equal(2, code);
+        Assert.Contains("--shard 1/3 needs its own run folder", output, StringComparison.Ordinal);
+        (code, output) = await Cli("run", experiment, "--shard", "2/3", "--out", Dir("shard1"), "--quiet");
         Assert.Equal(2, code);
         Assert.Contains("holds shard 1/3, not shard 2/3", output, StringComparison.Ordinal);
         (code, output) = await Cli("run", experiment, "--shard", "1/3", "--out", Dir("whole"), "--quiet");

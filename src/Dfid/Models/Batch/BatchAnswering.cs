@@ -28,7 +28,7 @@ internal interface IBatchAnswers
 /// and writes nothing; it runs again once the batch has ended.
 /// </summary>
 /// <remarks>Passes through <see cref="AnswerGuard"/> and the strict-JSON layer (neither treats it as a failed call).</remarks>
-public sealed class AnswerDeferredException : Exception
+internal sealed class AnswerDeferredException : Exception
 {
     /// <summary>Creates the signal.</summary>
     public AnswerDeferredException()
