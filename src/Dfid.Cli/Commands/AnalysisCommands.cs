@@ -13,5 +13,8 @@ internal static class AnalysisCommands
         config.AddCommand<ExportCommand>("export")
             .WithDescription("Export a run's probe table as CSV (one row per condition and probe).")
             .WithExample("export", "runs/exp1", "--probes", "probes.csv");
+        config.AddCommand<MergeCommand>("merge")
+            .WithDescription("Merge the shard folders of one run (dfid run EXP --shard K/N --out DIR) into one run folder that analyses as the unsharded run.")
+            .WithExample("merge", "runs/exp1-1", "runs/exp1-2", "runs/exp1-3", "--out", "runs/exp1");
     }
 }

@@ -8,13 +8,14 @@ using Spectre.Console.Cli;
 
 namespace Dfid.Cli.Commands;
 
-/// <summary><c>dfid run EXPERIMENT.yaml</c>: runs or resumes an experiment into a run folder.</summary>
+/// <summary><c>dfid run EXPERIMENT.yaml</c>: runs or resumes an experiment into a run folder (<c>--batch</c>: through the
+/// providers' batch APIs; <c>--shard K/N</c>: one shard of it); <c>dfid run --status RUN</c>: a run's provider batches.</summary>
 internal sealed class RunCommand(IAnsiConsole console) : AsyncCommand<RunCommand.Settings>
 {
     public sealed class Settings : CommandSettings
     {
-        [CommandArgument(0, "<EXPERIMENT>")]
-        [Description("The experiment file (YAML).")]
+        [CommandArgument(0, "[EXPERIMENT]")]
+        [Description("The experiment file (YAML); not with --status.")]
         public string Experiment { get; init; } = "";
 
         [CommandOption("-o|--out <DIR>")]
@@ -37,16 +38,41 @@ internal sealed class RunCommand(IAnsiConsole console) : AsyncCommand<RunCommand
         [Description("No progress display.")]
         public bool Quiet { get; init; }
 
-        public override ValidationResult Validate() =>
-            Concurrency is < 1 ? ValidationResult.Error("--concurrency must be at least 1") : ValidationResult.Success();
+        [CommandOption("--batch")]
+        [Description("Make the model calls through the providers' batch APIs (OpenAI Batch, Anthropic Message Batches: half price, answers within 24 hours), phase by phase; same as `execution: batch` in the experiment. Interrupted or killed, the same command resumes waiting for the submitted batches.")]
+        public bool Batch { get; init; }
+
+        [CommandOption("--shard <K/N>")]
+        [Description("Run only shard K of N: the probes of the conversations whose id hashes to K (SHA-256 of the id, first 8 bytes big-endian, mod N, plus 1). Give each shard its own --out folder; `dfid merge` joins them. The budget applies per shard.")]
+        public string? Shard { get; init; }
+
+        [CommandOption("--status <RUN_DIR>")]
+        [Description("Show the provider batches of a run folder (submitted, completed, failed per batch, as last polled) and exit.")]
+        public string? Status { get; init; }
+
+        public override ValidationResult Validate()
+        {
+            if (Concurrency is < 1) return ValidationResult.Error("--concurrency must be at least 1");
+            if (Status is not null)
+                return Experiment.Length > 0 || Out is not null || Batch || Shard is not null
+                    ? ValidationResult.Error("--status RUN_DIR takes no experiment and no other run option: dfid run --status RUN_DIR")
+                    : ValidationResult.Success();
+            if (Experiment.Length == 0) return ValidationResult.Error("give the experiment file: dfid run EXPERIMENT.yaml (or dfid run --status RUN_DIR)");
+            return ValidationResult.Success();
+        }
     }
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
     {
+        if (settings.Status is { } statusDir) return RunStatusView.Show(console, new RunPipeline().BatchStatus(statusDir));
         var experiment = ExperimentParser.Load(settings.Experiment);
+        var shard = settings.Shard is { } shardText ? RunShard.Parse(shardText) : null;
+        if (shard is not null && settings.Out is null)
+            throw new Dfid.DfidException($"--shard {shard} needs its own run folder: add --out DIR (each shard writes to its own folder; dfid merge joins them)", 2);
         var outDir = settings.Out ?? Path.Combine("runs", Path.GetFileNameWithoutExtension(settings.Experiment));
-        var resume = $"dfid run {settings.Experiment}" + (settings.Out is null ? "" : $" --out {settings.Out}");
-        var runSettings = new RunSettings(outDir, settings.NoCache, settings.Cache, settings.Concurrency, resume);
+        var resume = $"dfid run {settings.Experiment}" + (settings.Out is null ? "" : $" --out {settings.Out}")
+            + (settings.Batch ? " --batch" : "") + (shard is null ? "" : $" --shard {shard}");
+        var runSettings = new RunSettings(outDir, settings.NoCache, settings.Cache, settings.Concurrency, resume) { Batch = settings.Batch, Shard = shard };
         return await RunExecution.RunAsync(console, experiment, runSettings, settings.Quiet, cancellationToken);
     }
 }

@@ -66,8 +66,14 @@ internal static class RunProgressView
     {
         var cost = p.CostUsd is { } c ? "$" + c.ToString("0.####", CultureInfo.InvariantCulture) : "unknown";
         var eta = p.Eta is { } e ? " · ETA " + Hms(e) : "";
+        var cached = p.CachedPromptTokens > 0 ? string.Create(CultureInfo.InvariantCulture, $" ({p.CachedPromptTokens} prompt cached)") : "";
+        var batches = p.Batches is { } b
+            ? string.Create(CultureInfo.InvariantCulture,
+                $"batch {b.Phase} round {b.Round}: {b.Batches} batches ({b.Waiting} waiting), requests {b.Submitted} submitted / {b.Completed} completed / {b.Failed} failed · ")
+            : "";
+        var price = p.Batches is not null ? " (batch price)" : "";
         return string.Create(CultureInfo.InvariantCulture,
-            $"calls {p.Calls} · cache hits {p.CacheHits} · failures {p.Failures} · tokens {p.Tokens} · cost {cost} · elapsed {Hms(p.Elapsed)}{eta}");
+            $"{batches}calls {p.Calls} · cache hits {p.CacheHits} · failures {p.Failures} · tokens {p.Tokens}{cached} · cost {cost}{price} · elapsed {Hms(p.Elapsed)}{eta}");
     }
 
     private static string Hms(TimeSpan t) => t.ToString(@"hh\:mm\:ss", CultureInfo.InvariantCulture);

@@ -188,42 +188,61 @@ public static class Agreement
     }
 
     /// <summary>
-    /// As <see cref="BootstrapCi"/> for a statistic of the confusion matrix alone (κ, α): each group's matrix is counted once
-    /// and a resample adds matrices, instead of re-concatenating every turn — the same values, a fraction of the work.
+    /// <see cref="BootstrapCi"/> of statistics of the confusion matrix (κ, α) over the same resamples, drawn as
+    /// <see cref="DrawResamples"/> draws them from <paramref name="random"/>: each resample adds the drawn groups' items into
+    /// one matrix instead of concatenating their labels, and every statistic reads that matrix. Same draws, same values;
+    /// a resample costs its items, not copies of them, and no resample is kept.
     /// </summary>
-    public static BootstrapInterval BootstrapCiOfConfusion(
-        IReadOnlyList<(int[] Reference, int[] Predicted)> groups, int categories, Func<int[,], double> statistic, IReadOnlyList<int[]> resamples,
+    public static BootstrapInterval[] BootstrapCiOfConfusion(
+        IReadOnlyList<(int[] Reference, int[] Predicted)> groups,
+        int categories,
+        IReadOnlyList<Func<int[,], double>> statistics,
+        int resamples,
+        Random random,
         double level = 0.95)
     {
         ArgumentNullException.ThrowIfNull(groups);
-        ArgumentNullException.ThrowIfNull(statistic);
-        ArgumentNullException.ThrowIfNull(resamples);
+        ArgumentNullException.ThrowIfNull(statistics);
+        ArgumentNullException.ThrowIfNull(random);
         if (level is <= 0 or >= 1) throw new ArgumentOutOfRangeException(nameof(level), "level must be in (0, 1).");
-        var perGroup = groups.Select(g => ConfusionMatrix(g.Reference, g.Predicted, categories)).ToArray();
-        int[,] Sum(IEnumerable<int> draw)
+        // Every group's items as cells of the matrix, flat: group g is cells[start[g]..start[g + 1]).
+        var start = new int[groups.Count + 1];
+        for (var g = 0; g < groups.Count; g++)
         {
-            var m = new int[categories, categories];
-            foreach (var g in draw)
+            Check(groups[g].Reference, groups[g].Predicted, categories);
+            start[g + 1] = start[g] + groups[g].Reference.Length;
+        }
+        var cells = new int[start[^1]];
+        for (var g = 0; g < groups.Count; g++)
+            for (var i = 0; i < groups[g].Reference.Length; i++) cells[start[g] + i] = groups[g].Reference[i] * categories + groups[g].Predicted[i];
+        var m = new int[categories, categories];
+        var flat = System.Runtime.InteropServices.MemoryMarshal.CreateSpan(ref m[0, 0], categories * categories);
+        foreach (var c in cells) flat[c]++;
+        var estimates = statistics.Select(f => f(m)).ToArray();
+        var values = statistics.Select(_ => new List<double>(resamples)).ToArray();
+        var undefined = new int[statistics.Count];
+        for (var b = 0; b < resamples; b++)
+        {
+            flat.Clear();
+            for (var i = 0; i < groups.Count; i++)
             {
-                var gm = perGroup[g];
-                for (var i = 0; i < categories; i++)
-                    for (var j = 0; j < categories; j++) m[i, j] += gm[i, j];
+                var g = random.Next(groups.Count);
+                for (var c = start[g]; c < start[g + 1]; c++) flat[cells[c]]++;
             }
-            return m;
+            for (var f = 0; f < statistics.Count; f++)
+            {
+                var v = statistics[f](m);
+                if (double.IsNaN(v)) undefined[f]++;
+                else values[f].Add(v);
+            }
         }
-        var estimate = statistic(Sum(Enumerable.Range(0, groups.Count)));
-        var values = new List<double>(resamples.Count);
-        var undefined = 0;
-        foreach (var draw in resamples)
-        {
-            var v = statistic(Sum(draw));
-            if (double.IsNaN(v)) undefined++;
-            else values.Add(v);
-        }
-        if (values.Count == 0) return new BootstrapInterval(estimate, double.NaN, double.NaN, 0, undefined);
-        values.Sort();
         var alpha = (1 - level) / 2;
-        return new BootstrapInterval(estimate, Quantile7(values, alpha), Quantile7(values, 1 - alpha), values.Count, undefined);
+        return [.. statistics.Select((_, f) =>
+        {
+            if (values[f].Count == 0) return new BootstrapInterval(estimates[f], double.NaN, double.NaN, 0, undefined[f]);
+            values[f].Sort();
+            return new BootstrapInterval(estimates[f], Quantile7(values[f], alpha), Quantile7(values[f], 1 - alpha), values[f].Count, undefined[f]);
+        })];
     }
 
     /// <summary>Draws <paramref name="count"/> resamples of <paramref name="groups"/> group indices with replacement.</summary>

@@ -72,6 +72,14 @@ public sealed record AnalysisOptions
     /// <value>The default value is 2.</value>
     public int Workers { get; init; } = 2;
 
+    /// <summary>
+    /// From this many conversations in a condition, intervals and p-values are drawn as counts of distinct
+    /// per-conversation values (<see cref="Statistics.CountResampling"/>: the same distributions at a cost independent of
+    /// the study's size); below it, unit by unit as in earlier versions, so their results reproduce exactly.
+    /// </summary>
+    /// <value>The default is 20,000.</value>
+    internal int CountResamplingFrom { get; init; } = 20_000;
+
     /// <summary>Checks every option and throws one error listing all problems.</summary>
     /// <exception cref="DfidException">An option is out of range (exit code 2).</exception>
     public void Validate()

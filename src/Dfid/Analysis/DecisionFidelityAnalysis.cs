@@ -163,9 +163,24 @@ public static partial class DecisionFidelityAnalysis
             columns.Add(r => r.HumanStage is { } h ? Depth(r.Real!.Stage) - Depth(h) : null); // instrument − human
         }
         var table = new EndpointTable(analysed, columns);
-        var reps = JointBootstrap.Run(table.A, table.B, table.K, options.BootstrapResamples, ctx.Seed(0, 1), options.Workers);
-        // The four tested endpoints share their label shuffles (one pass instead of four).
-        var p = JointPermutation.OneSided(Take(table.A, table.K, 4), Take(table.B, table.K, 4), 4, options.Permutations, ctx.Seed(0, 0), options.Workers);
+        StratifiedReplicates[] reps;
+        double?[] p;
+        if (table.Units >= options.CountResamplingFrom)
+        {
+            // A large study: counts of distinct values (same distributions); the prediction-powered correction combines the
+            // depth, real-stage and error columns, so those are resampled together.
+            var joint = hasHuman ? new[] { 0, realColumn, realColumn + 1 } : [0];
+            var groups = new List<int[]> { joint };
+            groups.AddRange(Enumerable.Range(0, table.K).Where(e => !joint.Contains(e)).Select(e => new[] { e }));
+            reps = CountResampling.Bootstrap(table.A, table.B, table.K, groups, options.BootstrapResamples, ctx.Seed(0, 1), options.Workers);
+            p = CountResampling.Permutation(table.A, table.B, table.K, 4, options.Permutations, ctx.Seed(0, 0), options.Workers);
+        }
+        else
+        {
+            reps = JointBootstrap.Run(table.A, table.B, table.K, options.BootstrapResamples, ctx.Seed(0, 1), options.Workers);
+            // The four tested endpoints share their label shuffles (one pass instead of four).
+            p = JointPermutation.OneSided(Take(table.A, table.K, 4), Take(table.B, table.K, 4), 4, options.Permutations, ctx.Seed(0, 0), options.Workers);
+        }
 
         var primary = Summarise(table, 0, reps[0], ctx, p[0], "depth D = δ(sim) − δ(real)");
         var positions = positionGroups.Select((g, i) =>
@@ -459,8 +474,12 @@ public static partial class DecisionFidelityAnalysis
             usableOnly: false);
         var o = ctx.Options;
         double[] a = table.Column(false, 0), b = table.Column(true, 0);
-        var reps = Bootstrap.Stratified(a, b, o.BootstrapResamples, ctx.Seed(100, 1), o.Workers);
-        double? p = a.Length > 0 && b.Length > 0 ? PermutationTest.OneSided(a, b, o.Permutations, ctx.Seed(100, 0), o.Workers).PValue : null;
+        var large = a.Length + b.Length >= o.CountResamplingFrom;
+        var reps = large ? CountResampling.Stratified(a, b, o.BootstrapResamples, ctx.Seed(100, 1), o.Workers)
+            : Bootstrap.Stratified(a, b, o.BootstrapResamples, ctx.Seed(100, 1), o.Workers);
+        double? p = a.Length > 0 && b.Length > 0
+            ? (large ? CountResampling.OneSided(a, b, o.Permutations, ctx.Seed(100, 0), o.Workers) : PermutationTest.OneSided(a, b, o.Permutations, ctx.Seed(100, 0), o.Workers)).PValue
+            : null;
         // Stratified resamples the eligible conversations only, so rebuild a table of them for the summary.
         var eligible = new EndpointTable(a, b);
         return Summarise(eligible, 0, reps, ctx, p, "hindsight: D = δ(real, full context) − δ(real, causal context)").Result with

@@ -53,9 +53,10 @@ public static class InstrumentAgreementAnalysis
                 .Select(g => (Reference: g.Select(r => (int)r.HumanStage!.Value).ToArray(), Predicted: g.Select(r => (int)r.Real!.Stage).ToArray())).ToList();
             var reference = groups.SelectMany(g => g.Reference).ToArray();
             var predicted = groups.SelectMany(g => g.Predicted).ToArray();
-            var draws = Agreement.DrawResamples(groups.Count, resamples, new Random(unchecked((int)seed)));
-            var kappa = Agreement.BootstrapCiOfConfusion(groups, stages.Length, Agreement.CohensKappaQuadratic, draws);
-            var alpha = Agreement.BootstrapCiOfConfusion(groups, stages.Length, Agreement.KrippendorffAlphaOrdinal, draws);
+            // The same resamples (DrawResamples' draws from this seed) for both statistics.
+            var intervals = Agreement.BootstrapCiOfConfusion(groups, stages.Length, [Agreement.CohensKappaQuadratic, Agreement.KrippendorffAlphaOrdinal],
+                resamples, new Random(unchecked((int)seed)));
+            var (kappa, alpha) = (intervals[0], intervals[1]);
             var m = Agreement.ConfusionMatrix(reference, predicted, stages.Length);
             var confusion = Enumerable.Range(0, stages.Length).Select(i => (IReadOnlyList<int>)Enumerable.Range(0, stages.Length).Select(j => m[i, j]).ToList()).ToList();
             var signals = CriterionValidity.OutcomeSignals(pairs.Select(r => new CriterionItem(r.Position, r.Converted, r.HumanStage!.Value, r.Real!.Stage)));

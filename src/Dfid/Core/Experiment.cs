@@ -40,6 +40,11 @@ public sealed record Experiment(
     /// <summary>Where simulators are offered the exit channel (the documented way to leave instead of replying).</summary>
     /// <value>The default is <see cref="ExitChannel.Auto"/>: at exit probes and in rollouts, not at depth probes (the study's prompts).</value>
     public ExitChannel ExitChannel { get; init; } = ExitChannel.Auto;
+
+    /// <summary>How the model calls are made (online, or through the providers' batch APIs); not part of what the run
+    /// measures, so it may change between sessions of one run.</summary>
+    /// <value>The default value is online.</value>
+    public ExecutionSpec Execution { get; init; } = ExecutionSpec.Online;
 }
 
 /// <summary>Where the exit channel is offered to the simulators.</summary>

@@ -23,6 +23,10 @@ public sealed record ModelCall(
     /// <summary>Cost of this answer in US dollars: 0 for a cache hit or a local model, null when the model's price is unknown.</summary>
     public decimal? CostUsd { get; init; }
 
+    /// <summary>Prompt tokens the provider served from its prompt cache (OpenAI <c>prompt_tokens_details.cached_tokens</c>,
+    /// Anthropic <c>cache_read_input_tokens</c>, vLLM with prefix caching), when it reports them; part of <see cref="PromptTokens"/>.</summary>
+    public long? CachedPromptTokens { get; init; }
+
     /// <summary>The record the model layers attached to <paramref name="response"/>; null for a response that did not pass through a <c>ModelHost</c> client.</summary>
     public static ModelCall? FromResponse(ChatResponse response)
     {
@@ -43,6 +47,7 @@ public sealed record ModelCall(
             Attempts + other.Attempts)
         {
             CostUsd = CostUsd is { } a && other.CostUsd is { } b ? a + b : null,
+            CachedPromptTokens = CachedPromptTokens is null && other.CachedPromptTokens is null ? null : (CachedPromptTokens ?? 0) + (other.CachedPromptTokens ?? 0),
         };
     }
 }

@@ -16,6 +16,7 @@ internal static class AnswerGuard
     /// <param name="cancellationToken">The token the step runs under: its cancellation passes through.</param>
     /// <exception cref="BudgetExhaustedException">The budget cap was reached: the caller must stop scheduling.</exception>
     /// <exception cref="OperationCanceledException">Cancelled.</exception>
+    /// <exception cref="Batch.AnswerDeferredException">A batch-executed step's answer is not there yet (not a failure).</exception>
     public static async Task<Answer<T>> RunAsync<T>(Func<CancellationToken, Task<Answer<T>>> step, string? model, CancellationToken cancellationToken)
     {
         ArgumentNullException.ThrowIfNull(step);
@@ -24,7 +25,7 @@ internal static class AnswerGuard
         {
             return await step(cancellationToken);
         }
-        catch (Exception ex) when (!IsStop(ex) && !(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
+        catch (Exception ex) when (!IsStop(ex) && ex is not Batch.AnswerDeferredException && !(ex is OperationCanceledException && cancellationToken.IsCancellationRequested))
         {
             var failed = ex as ModelCallException ?? ex.InnerException as ModelCallException;
             var call = failed is not null || model is not null

@@ -77,6 +77,13 @@ public sealed class ModelHost : IDisposable
     /// <summary>The cache file in use, or null when caching is off.</summary>
     public string? CachePath => _cache?.Path;
 
+    /// <summary>
+    /// Batch execution: requests of <c>openai:</c> and <c>anthropic:</c> specs are answered here instead of by the provider
+    /// (the run's provider batches or the response cache; see <see cref="Batch.BatchAnsweringChatClient"/>); gguf specs
+    /// stay online. Null (the default): every spec is online.
+    /// </summary>
+    internal Batch.IBatchAnswers? BatchAnswers { get; init; }
+
     /// <summary>The layered client for <paramref name="spec"/> (one per distinct spec, reused).</summary>
     /// <exception cref="DfidException">A key variable is unset, or a gguf file is missing; the message names the fix.</exception>
     public IChatClient GetClient(ModelSpec spec)
@@ -108,6 +115,7 @@ public sealed class ModelHost : IDisposable
     // The one place where the layer order is decided.
     private IChatClient Build(ModelSpec spec)
     {
+        if (BatchAnswers is { } batch && spec.Provider != ModelProvider.Gguf) return BuildBatched(spec, batch);
         var (provider, endpoint) = _providerOverride is { } replace ? (replace(spec), spec.Id) : CreateProvider(spec);
         var price = Prices.Find(spec);
         var limiter = _limiters.GetOrAdd(spec.Id, _ => new RequestLimiter(Options.RequestsPerMinute, Options.TokensPerMinute, _clock));
@@ -118,6 +126,18 @@ public sealed class ModelHost : IDisposable
         if (_budget.Active) builder.Use(inner => new BudgetChatClient(inner, _budget, spec, price));
         builder.Use(inner => new ResilientChatClient(inner, spec.Id, Options, _concurrency, limiter, _clock, _randomizer, Usage, Logger));
         return builder.Build();
+    }
+
+    // Batch execution: the same usage and spec-option layers (answers are priced at the batch price), then where the
+    // cache sits online the batch answers, which look the online cache key up themselves; no budget, retry or network
+    // layer (the batch executor submits, budgets and polls).
+    private IChatClient BuildBatched(ModelSpec spec, Batch.IBatchAnswers batch)
+    {
+        var (_, endpoint) = ModelCredentials.Resolve(spec, _environment);
+        return new Batch.BatchAnsweringChatClient(spec, EndpointIdentity(spec.Provider, endpoint), batch).AsBuilder()
+            .Use(inner => new UsageChatClient(inner, spec, Prices.FindBatch(spec), Usage, _clock))
+            .ConfigureOptions(o => ApplySpec(spec, o))
+            .Build();
     }
 
     /// <summary>The key of the sample index in <see cref="ChatOptions.AdditionalProperties"/>.</summary>

@@ -46,7 +46,8 @@ internal sealed class ResponseCacheChatClient(IChatClient inner, ResponseCache c
         return clone;
     }
 
-    private static ChatResponse Storable(ChatResponse r)
+    /// <summary>A response as the cache stores it: without dfid bookkeeping properties.</summary>
+    internal static ChatResponse Storable(ChatResponse r)
     {
         AdditionalPropertiesDictionary? props = null;
         if (r.AdditionalProperties is { Count: > 0 })

@@ -35,7 +35,7 @@ internal sealed class UsageChatClient(IChatClient inner, ModelSpec spec, ModelPr
         props.Remove(ResilientChatClient.AttemptsKey);
         long? prompt = response.Usage?.InputTokenCount, completion = response.Usage?.OutputTokenCount;
         decimal? cost = hit ? 0 : price?.Cost(prompt ?? 0, completion ?? 0);
-        var call = new ModelCall(spec.Id, prompt, completion, latency, hit, attempts) { CostUsd = cost };
+        var call = new ModelCall(spec.Id, prompt, completion, latency, hit, attempts) { CostUsd = cost, CachedPromptTokens = response.Usage?.CachedInputTokenCount };
         props[ModelCall.ResponsePropertyKey] = call;
         meter.RecordAnswer(call, cost);
         return response;

@@ -8,7 +8,7 @@ public sealed class UsageMeter
     private readonly List<double> _latencies = [];
     private readonly Dictionary<ModelFailureKind, long> _failures = [];
     private readonly SortedSet<string> _unpriced = new(StringComparer.Ordinal);
-    private long _providerCalls, _calls, _requests, _hits, _misses, _prompt, _completion, _localRequested, _localEvaluated;
+    private long _providerCalls, _calls, _requests, _hits, _misses, _prompt, _completion, _cachedPrompt, _localRequested, _localEvaluated;
     private decimal _cost;
 
     /// <summary>Provider calls that returned an answer (the budget counts these plus reservations).</summary>
@@ -31,6 +31,7 @@ public sealed class UsageMeter
             _providerCalls++;
             _prompt += call.PromptTokens ?? 0;
             _completion += call.CompletionTokens ?? 0;
+            _cachedPrompt += call.CachedPromptTokens ?? 0;
             if (cost is { } c) _cost += c;
             else _unpriced.Add(call.Model);
         }
@@ -73,7 +74,10 @@ public sealed class UsageMeter
                 _failures.OrderBy(kv => kv.Key).ToDictionary(kv => SnakeCase(kv.Key), kv => kv.Value),
                 _unpriced.Count == 0 ? _cost : null,
                 [.. _unpriced],
-                _localRequested, _localEvaluated);
+                _localRequested, _localEvaluated)
+            {
+                CachedPromptTokens = _cachedPrompt,
+            };
         }
     }
 

@@ -33,6 +33,10 @@ public sealed record UsageReport(
     long LocalPromptTokensRequested,
     long LocalPromptTokensEvaluated)
 {
+    /// <summary>Of <see cref="PromptTokens"/>, those the providers served from their prompt caches (when they report it:
+    /// OpenAI <c>cached_tokens</c>, Anthropic <c>cache_read_input_tokens</c>, vLLM/SGLang prefix caching).</summary>
+    public long CachedPromptTokens { get; init; }
+
     /// <summary>Failed calls, all kinds.</summary>
     public long Failures => FailuresByKind.Values.Sum();
 
@@ -47,7 +51,9 @@ public sealed record UsageReport(
         var sb = new StringBuilder();
         var inv = CultureInfo.InvariantCulture;
         sb.Append(inv, $"calls {Calls} (cache {CacheHits} hit / {CacheMisses} miss, {Requests} requests)");
-        sb.Append(inv, $" · tokens {PromptTokens} in / {CompletionTokens} out");
+        sb.Append(inv, $" · tokens {PromptTokens} in");
+        if (CachedPromptTokens > 0) sb.Append(inv, $" ({CachedPromptTokens} cached)");
+        sb.Append(inv, $" / {CompletionTokens} out");
         if (!double.IsNaN(LatencyP50Ms)) sb.Append(inv, $" · latency p50 {LatencyP50Ms:0} ms p95 {LatencyP95Ms:0} ms");
         if (Failures > 0)
             sb.Append(inv, $" · failures {Failures} ({string.Join(", ", FailuresByKind.Where(kv => kv.Value > 0).Select(kv => $"{kv.Key} {kv.Value}"))})");

@@ -7,7 +7,7 @@ namespace Dfid.Running;
 public static partial class ExperimentParser
 {
     private static readonly string[] TopKeys =
-        ["corpus", "sample", "probes", "simulators", "instruments", "actions", "agents", "conditions", "rollouts", "exit_channel", "budget", "concurrency", "cache", "domain"];
+        ["corpus", "sample", "probes", "simulators", "instruments", "actions", "agents", "conditions", "rollouts", "exit_channel", "budget", "concurrency", "cache", "domain", "execution"];
     private static readonly string[] ModelKeys = ["model", "temperature", "top_p", "max_tokens", "seed", "api_key_env"];
 
     /// <summary>Reads and parses <paramref name="path"/>.</summary>
@@ -198,11 +198,14 @@ public static partial class ExperimentParser
             var other => throw r.Error(ecNode, "exit_channel", $"'{other}' is not auto, on or off (auto: offered at exit probes and in rollouts, not at depth probes)"),
         } : ExitChannel.Auto;
 
+        var execution = r.Get(root, "execution") is { } exNode ? ReadExecution(r, exNode) : ExecutionSpec.Online;
+
         return new Experiment(Path.GetFullPath(sourcePath), text, corpus, sample, probes, simulators, instruments, actions, conditions, budget, concurrency, cache, domain)
         {
             Agents = agents,
             Rollouts = rollouts,
             ExitChannel = exitChannel,
+            Execution = execution,
         };
     }
 

@@ -91,7 +91,10 @@ internal sealed class ProbeRunner : IRunProgressSource
             return new RunProgress(
                 _conditionNames.Select(n => new ConditionProgress(n, _conditionDone.GetValueOrDefault(n), _probesTotal)).ToList(),
                 Volatile.Read(ref _probesDone), _probesTotal, _probesSkipped,
-                r?.Calls ?? 0, r?.CacheHits ?? 0, r?.Failures ?? 0, r?.Tokens ?? 0, _cost?.Invoke(), elapsed, eta);
+                r?.Calls ?? 0, r?.CacheHits ?? 0, r?.Failures ?? 0, r?.Tokens ?? 0, _cost?.Invoke(), elapsed, eta)
+            {
+                CachedPromptTokens = r?.CachedPromptTokens ?? 0,
+            };
         }
     }
 

@@ -54,6 +54,17 @@ internal static class ProbeWorkPlanner
         var simulators = plan.Conditions.Select(c => c.Simulator).DistinctBy(s => s.Name).ToList();
         var conditionsDone = plan.Conditions.ToDictionary(c => c.Name, _ => 0, StringComparer.Ordinal);
         var pending = new List<ProbeWork>();
+        // Most probes need the same work (all of it, on a fresh run): equal lists are shared, so a plan of 300,000 probes
+        // costs a record per probe rather than five lists per probe.
+        var shared = new Dictionary<string, object>(StringComparer.Ordinal);
+        IReadOnlyList<T> Shared<T>(List<T> items, Func<T, string> key) where T : class
+        {
+            if (items.Count == 0) return [];
+            var k = typeof(T).Name + "\u0001" + string.Join("\u0001", items.Select(key));
+            if (shared.TryGetValue(k, out var list)) return (IReadOnlyList<T>)list;
+            shared[k] = items;
+            return items;
+        }
         foreach (var p in plan.Probes)
         {
             var conv = byId[p.ConversationId];
@@ -84,7 +95,11 @@ internal static class ProbeWorkPlanner
                 .Select(c => c.Name).ToList();
             foreach (var c in plan.Conditions.Where(c => !conditionsPending.Contains(c.Name))) conditionsDone[c.Name]++;
             if (real.Count > 0 || hindsight.Count > 0 || sims.Count > 0 || action is not null)
-                pending.Add(new ProbeWork(p, conv, real, hindsight, sims, action, conditionsPending));
+                pending.Add(new ProbeWork(p, conv, Shared(real, i => i.Name), Shared(hindsight, i => i.Name),
+                    sims.All(s => s.StoredReply is null)
+                        ? Shared(sims, s => string.Join("\u0002", [s.Simulator.Name, s.Key, s.OfferExit ? "exit" : "", .. s.Labels.Select(i => i.Name)]))
+                        : sims,
+                    action, Shared(conditionsPending, c => c)));
 
             // A simulator's turn under a key: nothing when it is stored and needs no more labels (or is a final failure or an exit).
             SimulationWork? Work(IUserSimulator sim, string key, bool offerExit, List<IInstrument> labels)
@@ -92,7 +107,7 @@ internal static class ProbeWorkPlanner
                 var stored = done.SimulatedTurns.Contains((key, p.ConversationId, p.TurnIndex, 0));
                 var ok = done.SuccessfulSimulations.Contains((key, p.ConversationId, p.TurnIndex, 0));
                 if (stored && (!ok || labels.Count == 0)) return null;
-                return new SimulationWork(sim, key, offerExit, stored ? store.ReadSimulatedTurn(key, p.ConversationId, p.TurnIndex)?.Value : null, labels);
+                return new SimulationWork(sim, key, offerExit, stored ? store.ReadSimulatedTurn(key, p.ConversationId, p.TurnIndex)?.Value : null, Shared(labels, i => i.Name));
             }
         }
         return new ProbeWorkPlan(pending, conditionsDone);

@@ -34,6 +34,12 @@ public sealed class RunPipelineOptions
 
     /// <summary>Replaces the built-in human labels of a run (the PersuasionForGood acts when the run has that dataset).</summary>
     public IHumanLabels? HumanLabels { get; init; }
+
+    /// <summary>For tests and benchmarks of our own code: replaces every provider SDK client (the dfid layers stay).</summary>
+    internal Func<ModelSpec, Microsoft.Extensions.AI.IChatClient>? ProviderOverride { get; init; }
+
+    /// <summary>For tests: creates the batch provider of a spec in batch execution (default: the provider's SDK).</summary>
+    internal Func<ModelSpec, Models.Batch.BatchProviderOptions, Models.Batch.IBatchProvider>? BatchProviderFactory { get; init; }
 }
 
 /// <summary>What one session of <see cref="RunPipeline.RunAsync"/> did.</summary>
@@ -58,7 +64,7 @@ public sealed record PipelineResult(RunSessionResult Session, AnalysisResults? R
 /// </summary>
 /// <remarks>Data flows forward: the run writes the store, the analysis reads it into results (with the instrument's agreement
 /// with human labels), the report renders the results.</remarks>
-public sealed class RunPipeline
+public sealed partial class RunPipeline
 {
     /// <summary>File name of the response cache inside the cache folder.</summary>
     public const string ResponseCacheFile = "responses.sqlite";
@@ -113,20 +119,23 @@ public sealed class RunPipeline
         var corpusHash = FileSha256(experiment.CorpusPath);
         var corpus = CorpusFile.ReadAll(experiment.CorpusPath);
         var sample = Sample(corpus, experiment.Sample);
-        var probes = sample.SelectMany(c => ProbeSelector.Select(c, experiment.Probes)).ToList();
+        // A shard runs the conversations of the whole run's sample that hash to it; components still see the whole sample.
+        var runSample = settings.Shard is { } shard ? sample.Where(c => shard.Contains(c.Id)).ToList() : sample;
+        var probes = runSample.SelectMany(c => ProbeSelector.Select(c, experiment.Probes)).ToList();
         var domain = experiment.Domain ?? Domain.ForDataset(corpus.Count > 0 ? corpus[0].Source.Dataset : null);
         var cacheFolder = settings.ResolveCacheFolder(experiment);
         var cacheOn = !settings.NoCache && experiment.Cache.Enabled;
         var concurrency = settings.Concurrency ?? experiment.Concurrency;
 
         using var store = RunStore.Open(settings.OutDir, time);
+        store.BindShard(settings.Shard?.ToString() ?? RunStore.Unsharded);
         store.BindExperiment(experiment.Text, Identity(experiment), experiment.SourcePath, StoredIdentity(experiment));
         var previous = store.ReadManifest();
         if (previous is not null && previous.CorpusSha256 != corpusHash)
             throw new DfidException(
                 $"the corpus {experiment.CorpusPath} changed since this run started (SHA-256 {previous.CorpusSha256[..12]}… then, {corpusHash[..12]}… now); " +
                 "restore it, or start a new run with --out NEW_FOLDER", 2);
-        store.AddConversations(sample);
+        store.AddConversations(runSample);
         store.AddProbes(probes);
         var probePlanKeys = new ProbeRunPlan([], [], [], [], null, 1) { ExitChannel = experiment.ExitChannel, MeasureExits = experiment.Probes.Exits };
         store.AddConditions(experiment.Conditions.Select(c => new StoredCondition(c.Name, c.Simulator, c.Instrument)
@@ -146,7 +155,9 @@ public sealed class RunPipeline
         };
         _options.ConfigureModels?.Invoke(layer);
         if (layer.CachePath is { } cachePath) Directory.CreateDirectory(Path.GetDirectoryName(cachePath)!);
-        using var host = new ModelHost(layer, time);
+        var execution = settings.ResolveExecution(experiment);
+        using var ledger = execution.Mode == ExecutionKind.Batch ? CreateLedger(store, execution, layer, time) : null;
+        using var host = new ModelHost(layer, time, null, null, _options.ProviderOverride) { BatchAnswers = ledger };
         using var context = new ComponentContext(domain, corpus, sample,
             model => host.GetClient(model.ToModelSpec()),
             () => new CachingTextEmbedder(new MiniLmEmbedder(), LearnedInstrumentOptions.EmbeddingsCachePathIn(cacheFolder), ownsInner: true),
@@ -165,8 +176,8 @@ public sealed class RunPipeline
             new { positions = experiment.Probes.Positions, all = experiment.Probes.Positions is null, skip_greeting = experiment.Probes.SkipGreeting },
             new Dictionary<string, int>
             {
-                ["converted"] = sample.Count(c => c.Outcome.Converted == true),
-                ["not_converted"] = sample.Count(c => c.Outcome.Converted == false),
+                ["converted"] = runSample.Count(c => c.Outcome.Converted == true),
+                ["not_converted"] = runSample.Count(c => c.Outcome.Converted == false),
             },
             probes.Count,
             built.Components,
@@ -179,28 +190,42 @@ public sealed class RunPipeline
                 ["budget.max_calls"] = experiment.Budget.MaxCalls?.ToString(CultureInfo.InvariantCulture) ?? "none",
                 ["sample.seed"] = experiment.Sample?.Seed.ToString(CultureInfo.InvariantCulture) ?? "none",
                 ["domain"] = domain.Name,
+                ["execution"] = execution.ModeName,
+                ["shard"] = settings.Shard?.ToString() ?? "none",
             },
             previous?.StartedAt ?? startedAt,
             sessions,
             store.ReadUsage(),
-            previous?.CostUsd);
+            previous?.CostUsd)
+        {
+            Shard = settings.Shard?.ToString(),
+            Execution = execution.ModeName,
+            Batches = BatchTotalsOf(store),
+        };
         store.WriteManifest(manifest);
 
-        double? Cost() => host.Usage.Snapshot() is { Calls: > 0 } u ? (double?)u.CostUsd : 0.0;
+        // In batch execution every provider answer comes through the session's batches, priced at the batch price there.
+        double? Cost() => ledger is not null ? ledger.SessionCostUsd() : host.Usage.Snapshot() is { Calls: > 0 } u ? (double?)u.CostUsd : 0.0;
         using var recorder = new RunRecorder(store, cancellationToken);
-        var probeRunner = new ProbeRunner(store, Cost, time);
+        var probeRunner = ledger is null ? new ProbeRunner(store, Cost, time) : null;
+        var batchExecutor = ledger is null ? null : new BatchExecutor(store, ledger, Cost, time);
         var rolloutRunner = new RolloutRunner(store, recorder, Cost, time);
-        var session = new SessionProgress(probeRunner, rolloutRunner);
+        var session = new SessionProgress((IRunProgressSource?)probeRunner ?? batchExecutor!, rolloutRunner);
         started?.Invoke(session);
-        var plan = new ProbeRunPlan(sample, probes, built.Conditions, built.Hindsight, built.Actions, concurrency)
+        var plan = new ProbeRunPlan(runSample, probes, built.Conditions, built.Hindsight, built.Actions, concurrency)
         {
             ExitChannel = experiment.ExitChannel,
             MeasureExits = experiment.Probes.Exits,
         };
-        await probeRunner.RunAsync(plan, recorder);
+        if (batchExecutor is null) await probeRunner!.RunAsync(plan, recorder);
+        else await batchExecutor.RunAsync(plan, recorder);
         if (built.Rollouts.Count > 0 && !recorder.Token.IsCancellationRequested)
-            await rolloutRunner.RunAsync(new RolloutPlan(sample, built.Rollouts, experiment.Rollouts,
-                OfferExit: experiment.ExitChannel != ExitChannel.Off, experiment.Probes.SkipGreeting, concurrency));
+        {
+            var rollouts = new RolloutPlan(runSample, built.Rollouts, experiment.Rollouts,
+                OfferExit: experiment.ExitChannel != ExitChannel.Off, experiment.Probes.SkipGreeting, concurrency);
+            if (batchExecutor is null) await rolloutRunner.RunAsync(rollouts);
+            else await batchExecutor.RunRolloutsAsync(rolloutRunner, rollouts, recorder);
+        }
         var outcome = ProbeRunner.Outcome(recorder, session.Progress);
 
         var sessionCost = Cost();
@@ -211,7 +236,7 @@ public sealed class RunPipeline
             CostUsd = sessionCost,
         };
         var totalCost = sessionCost is null && previous?.CostUsd is null ? (double?)null : (previous?.CostUsd ?? 0) + (sessionCost ?? 0);
-        manifest = manifest with { Sessions = sessions, Usage = store.ReadUsage(), CostUsd = totalCost };
+        manifest = manifest with { Sessions = sessions, Usage = store.ReadUsage(), CostUsd = totalCost, Batches = BatchTotalsOf(store) };
         store.WriteManifest(manifest);
         File.WriteAllText(Path.Combine(settings.OutDir, "manifest.json"),
             JsonSerializer.Serialize(manifest, new JsonSerializerOptions(RunStore.Json) { WriteIndented = true }));
@@ -434,7 +459,7 @@ public sealed class RunPipeline
 }
 
 /// <summary>The progress of a session: its probes, then its rollouts, with the session's counters.</summary>
-internal sealed class SessionProgress(ProbeRunner probes, RolloutRunner rollouts) : IRunProgressSource
+internal sealed class SessionProgress(IRunProgressSource probes, RolloutRunner rollouts) : IRunProgressSource
 {
     public RunProgress Progress => probes.Progress.With(rollouts.Progress);
 }

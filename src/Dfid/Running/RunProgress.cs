@@ -65,11 +65,28 @@ public sealed record RunProgress(
             CacheHits = Math.Max(CacheHits, rollouts.CacheHits),
             Failures = Math.Max(Failures, rollouts.Failures),
             Tokens = Math.Max(Tokens, rollouts.Tokens),
+            CachedPromptTokens = Math.Max(CachedPromptTokens, rollouts.CachedPromptTokens),
             // Probes run first, then rollouts: the session's time is their sum.
             Elapsed = Elapsed + rollouts.Elapsed,
         };
     }
+
+    /// <summary>Of the prompt tokens this session, those served from the providers' prompt caches (when reported).</summary>
+    public long CachedPromptTokens { get; init; }
+
+    /// <summary>In batch execution, where the provider batches stand; null online.</summary>
+    public BatchProgress? Batches { get; init; }
 }
+
+/// <summary>Where a batch-executed session stands.</summary>
+/// <param name="Phase">The phase running: <c>simulate</c>, <c>label</c> or <c>actions</c> (or <c>done</c>).</param>
+/// <param name="Round">The phase's round: 1 for first requests, more for JSON repairs, schema fallbacks and resubmissions.</param>
+/// <param name="Waiting">Batches submitted and not ended.</param>
+/// <param name="Submitted">Requests in the batches this session submitted or resumed.</param>
+/// <param name="Completed">Of those, answered so far (as the providers last reported).</param>
+/// <param name="Failed">Of those, failed so far (as the providers last reported).</param>
+/// <param name="Batches">Batches this session submitted or resumed.</param>
+public sealed record BatchProgress(string Phase, int Round, int Waiting, long Submitted, long Completed, long Failed, int Batches);
 
 /// <summary>The result of a session.</summary>
 /// <param name="End">How it ended.</param>

@@ -16,7 +16,7 @@ internal sealed class RunRecorder : IDisposable
 {
     private readonly CancellationTokenSource _stop;
     private readonly CancellationToken _user;
-    private long _calls, _cacheHits, _failures, _tokens;
+    private long _calls, _cacheHits, _failures, _tokens, _cachedTokens;
     private string? _stopReason;
 
     /// <summary>Creates the recorder over <paramref name="store"/>; <paramref name="cancellationToken"/> is the user's Ctrl-C.</summary>
@@ -51,6 +51,9 @@ internal sealed class RunRecorder : IDisposable
     /// <summary>Prompt plus completion tokens this session.</summary>
     public long Tokens => Interlocked.Read(ref _tokens);
 
+    /// <summary>Prompt tokens the providers served from their prompt caches this session (when they report it).</summary>
+    public long CachedPromptTokens => Interlocked.Read(ref _cachedTokens);
+
     /// <summary>Ends the session (the first reason wins).</summary>
     public void Stop(string reason)
     {
@@ -60,7 +63,9 @@ internal sealed class RunRecorder : IDisposable
 
     /// <summary>
     /// Runs one step, writes its answer with <paramref name="write"/> and counts it; returns the answer, or null when the
-    /// session ended first (cancelled or stopped: nothing is written).
+    /// session ended first (cancelled or stopped: nothing is written) or, in batch execution, when the step's answer waits
+    /// for a provider batch (<see cref="Models.Batch.AnswerDeferredException"/>: nothing is written, the step runs again
+    /// once the batch has ended; <see cref="Token"/> is not cancelled then).
     /// </summary>
     public async Task<Answer<T>?> RecordAsync<T>(Func<CancellationToken, Task<Answer<T>>> step, string? model, Action<IRunStoreWriter, Answer<T>> write)
     {
@@ -70,6 +75,10 @@ internal sealed class RunRecorder : IDisposable
             answer = await AnswerGuard.RunAsync(step, model, Token);
         }
         catch (OperationCanceledException) when (Token.IsCancellationRequested)
+        {
+            return null;
+        }
+        catch (Models.Batch.AnswerDeferredException)
         {
             return null;
         }
@@ -91,6 +100,7 @@ internal sealed class RunRecorder : IDisposable
         Interlocked.Increment(ref _calls);
         if (call.CacheHit) Interlocked.Increment(ref _cacheHits);
         Interlocked.Add(ref _tokens, (call.PromptTokens ?? 0) + (call.CompletionTokens ?? 0));
+        if (call.CachedPromptTokens is { } cached) Interlocked.Add(ref _cachedTokens, cached);
     }
 
     /// <inheritdoc/>

@@ -33,7 +33,33 @@ public sealed record RunManifest(
     string StartedAt,
     IReadOnlyList<RunSession> Sessions,
     UsageTotals? Usage,
-    double? CostUsd);
+    double? CostUsd)
+{
+    /// <summary>The shard this folder ran (<c>K/N</c>), or null for the whole run.</summary>
+    public string? Shard { get; init; }
+
+    /// <summary>For a run merged from shard folders (<c>dfid merge</c>): each shard (<c>K/N</c>) and its folder.</summary>
+    public IReadOnlyList<string>? MergedFrom { get; init; }
+
+    /// <summary>How the latest session made its model calls: <c>online</c> or <c>batch</c>; null for runs written before batch execution.</summary>
+    public string? Execution { get; init; }
+
+    /// <summary>The run's provider batches over all sessions, when there are any.</summary>
+    public BatchTotals? Batches { get; init; }
+}
+
+/// <summary>The provider batches of a run (batch execution), over all its sessions.</summary>
+/// <param name="Batches">Provider batches submitted.</param>
+/// <param name="Requests">Requests in them.</param>
+/// <param name="Answered">Requests answered.</param>
+/// <param name="Failed">Requests failed (expired and cancelled included; those retried are counted once per submission).</param>
+/// <param name="Pending">Requests whose outcome is not read yet.</param>
+/// <param name="PromptTokens">Prompt tokens of the answers.</param>
+/// <param name="CompletionTokens">Completion tokens of the answers.</param>
+/// <param name="CachedPromptTokens">Prompt tokens of the answers the providers served from their prompt caches.</param>
+/// <param name="CostUsd">Cost of the answers at the batch price (the price table's batch prices, else half the list price); null when a price is unknown.</param>
+public sealed record BatchTotals(int Batches, long Requests, long Answered, long Failed, long Pending, long PromptTokens, long CompletionTokens,
+    long CachedPromptTokens, double? CostUsd);
 
 /// <summary>A simulator, instrument or labeller as run.</summary>
 /// <param name="Role"><c>simulator</c>, <c>instrument</c> or <c>actions</c>.</param>

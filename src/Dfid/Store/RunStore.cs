@@ -81,6 +81,7 @@ public sealed partial class RunStore : IRunStoreWriter, IProbeTableReader, IDisp
         store.AddColumnIfMissing("conditions", "exit_key", "TEXT");
         store.CreateRolloutTables();
         store.SetMetaIfAbsent("schema", SchemaVersion.ToString(CultureInfo.InvariantCulture));
+        store.CreateBatchTables();
         return store;
     }
 
