@@ -353,3 +353,50 @@ public sealed class OwnDomainTests(TransferFixture p4g) : IClassFixture<Transfer
         Assert.Contains("Selection check", File.ReadAllText(Path.Combine(run, "report", "report.md")), StringComparison.Ordinal);
     }
 }
+
+/// <summary>The experiment keys of issue 16 (<c>train:</c> of the learned instrument, <c>human_labels:</c>): read and checked.</summary>
+public sealed class OwnDomainParserTests
+{
+    private const string Experiment = """
+        corpus: mine.jsonl
+        human_labels: labels.jsonl
+        simulators:
+          replay: { kind: replay }
+        instruments:
+          learned: { kind: learned, train: [p4g.jsonl, { labels: labels.jsonl, corpus: mine.jsonl }] }
+        conditions:
+          - { simulator: replay, instrument: learned }
+        """;
+
+    private static string Folder()
+    {
+        var dir = TestData.TempDir();
+        foreach (var f in new[] { "mine.jsonl", "p4g.jsonl", "labels.jsonl" }) File.WriteAllText(Path.Combine(dir, f), "");
+        return dir;
+    }
+
+    [Fact]
+    public void Parse_TrainListAndHumanLabels_ResolvedAgainstTheExperimentFolder()
+    {
+        var dir = Folder();
+        var e = Dfid.Running.ExperimentParser.Parse(Experiment, Path.Combine(dir, "exp.yaml"));
+        Assert.Equal(Path.Combine(dir, "labels.jsonl"), e.HumanLabels);
+        var train = TrainingSource.FromOption(e.Instruments["learned"].Options.FileList("train"));
+        Assert.Equal([new TrainingSource(Path.Combine(dir, "p4g.jsonl")), new TrainingSource(Path.Combine(dir, "labels.jsonl"), Path.Combine(dir, "mine.jsonl"))], train);
+        // One path is a list of one.
+        var one = Dfid.Running.ExperimentParser.Parse(Experiment.Replace("[p4g.jsonl, { labels: labels.jsonl, corpus: mine.jsonl }]", "p4g.jsonl", StringComparison.Ordinal), Path.Combine(dir, "exp.yaml"));
+        Assert.Equal([new TrainingSource(Path.Combine(dir, "p4g.jsonl"))], TrainingSource.FromOption(one.Instruments["learned"].Options.FileList("train")));
+    }
+
+    [Theory]
+    [InlineData("human_labels: labels.jsonl", "human_labels: nolabels.jsonl", "exp.yaml:2: human_labels: labels file not found")]
+    [InlineData("train: [p4g.jsonl,", "train: [p4.jsonl,", "exp.yaml:6: instruments.learned.train[0]: file not found")]
+    [InlineData("{ labels: labels.jsonl, corpus: mine.jsonl }", "{ labels: labels.jsonl, corpos: mine.jsonl }", "exp.yaml:6: instruments.learned.train[1].corpos: unknown key")]
+    [InlineData("{ labels: labels.jsonl, corpus: mine.jsonl }", "{ corpus: nothere.jsonl }", "exp.yaml:6: instruments.learned.train[1].corpus: file not found")]
+    public void Parse_BadTrainOrLabels_NamesLineKeyAndFix(string from, string to, string expected)
+    {
+        var dir = Folder();
+        var ex = Assert.Throws<DfidException>(() => Dfid.Running.ExperimentParser.Parse(Experiment.Replace(from, to, StringComparison.Ordinal), Path.Combine(dir, "exp.yaml")));
+        Assert.StartsWith(expected, ex.Message, StringComparison.Ordinal);
+    }
+}
