@@ -16,7 +16,36 @@ public sealed record SelectionCheck(
     EngagementStatistics? Corpus,
     EngagementStatistics Sample,
     IReadOnlyList<InstrumentResistingShare> Instruments,
-    string? HumanLabels);
+    string? HumanLabels)
+{
+    /// <summary>Per offline instrument (one that makes no model call), its resisting share of the real turns at the probe
+    /// positions of every corpus conversation, labelled when the run completed: the corpus side of
+    /// <see cref="Instruments"/>. Null for runs recorded before it existed; instruments that call a model are not run over
+    /// the whole corpus (cost), so they have no entry.</summary>
+    public IReadOnlyList<CorpusResistingShare>? CorpusInstruments { get; init; }
+}
+
+/// <summary>The resisting share one offline instrument gives the real turns at the probe positions of every corpus conversation.</summary>
+/// <param name="Instrument">Instrument name.</param>
+/// <param name="Probes">Turns it labelled.</param>
+/// <param name="ResistingShare">Share labelled resisting (null without any).</param>
+/// <param name="ProbesNotConverted">Of those, turns of non-converters.</param>
+/// <param name="ResistingShareNotConverted">Resisting share among them.</param>
+/// <param name="ProbesConverted">Turns of converters.</param>
+/// <param name="ResistingShareConverted">Resisting share among them.</param>
+/// <param name="Failures">Turns it failed to label (left out).</param>
+/// <param name="Key">The instrument's identity when labelled (name and a digest of its manifest options, e.g. the learned
+/// model's training hash); a later session reuses the shares while it is unchanged.</param>
+public sealed record CorpusResistingShare(
+    string Instrument,
+    int Probes,
+    double? ResistingShare,
+    int ProbesNotConverted,
+    double? ResistingShareNotConverted,
+    int ProbesConverted,
+    double? ResistingShareConverted,
+    int Failures,
+    string Key);
 
 /// <summary>Engagement statistics of a set of conversations, overall and per outcome stratum.</summary>
 /// <param name="Conversations">Conversations.</param>

@@ -79,12 +79,22 @@ internal static partial class ReportBuilder
         blocks.Add(new TableBlock(new ReportTable("selection", "Selection check: corpus versus the run's conversations, overall and per outcome stratum.",
             ["statistic", "corpus", "sample", "corpus (y=0)", "sample (y=0)", "corpus (y=1)", "sample (y=1)"], rows)));
         if (s.Instruments.Count > 0)
+        {
+            var missing2 = new ReportCell(N.Missing, null, true);
+            IReadOnlyList<ReportCell> Line(InstrumentResistingShare i)
+            {
+                var c = s.CorpusInstruments?.FirstOrDefault(x => x.Instrument == i.Instrument);
+                return [i.Instrument, c is null ? missing2 : Int(c.Probes), Int(i.Probes), c is null ? missing2 : Share(c.ResistingShare), Share(i.ResistingShare),
+                    c is null ? missing2 : Share(c.ResistingShareNotConverted), Share(i.ResistingShareNotConverted),
+                    c is null ? missing2 : Share(c.ResistingShareConverted), Share(i.ResistingShareConverted),
+                    Int(i.HumanLabelledProbes), Share(i.HumanResistingShare), Share(i.InstrumentResistingShareOnLabelled)];
+            }
             blocks.Add(new TableBlock(new ReportTable("selection-instrument",
-                "Resisting share of the real probed turns by each instrument (the instrument labels the sample's probed turns only, so no corpus share), with the human share on the probed turns that carry a human stage.",
-                ["instrument", "probed turns", "resisting", "turns (y=0)", "resisting (y=0)", "turns (y=1)", "resisting (y=1)", "human-labelled probes", "human resisting", "instrument resisting (same turns)"],
-                s.Instruments.Select(i => (IReadOnlyList<ReportCell>)[i.Instrument, Int(i.Probes), Share(i.ResistingShare), Int(i.ProbesNotConverted),
-                    Share(i.ResistingShareNotConverted), Int(i.ProbesConverted), Share(i.ResistingShareConverted), Int(i.HumanLabelledProbes),
-                    Share(i.HumanResistingShare), Share(i.InstrumentResistingShareOnLabelled)]).ToList())));
+                "Resisting share of the real turns at the probe positions by each instrument: every corpus conversation (offline instruments only; an instrument that calls a model is not run over the whole corpus) beside the run's probed turns, and the human share on the probed turns that carry a human stage.",
+                ["instrument", "corpus turns", "sample turns", "corpus resisting", "sample resisting", "corpus (y=0)", "sample (y=0)", "corpus (y=1)", "sample (y=1)",
+                    "human-labelled probes", "human resisting", "instrument resisting (same turns)"],
+                [.. s.Instruments.Select(Line)])));
+        }
         return new ReportSection("selection-check", "Selection check", blocks);
     }
 

@@ -241,7 +241,21 @@ public sealed partial class RunPipeline
             CostUsd = sessionCost,
         };
         var totalCost = sessionCost is null && previous?.CostUsd is null ? (double?)null : (previous?.CostUsd ?? 0) + (sessionCost ?? 0);
-        manifest = manifest with { Sessions = sessions, Usage = store.ReadUsage(), CostUsd = totalCost, Batches = BatchTotalsOf(store) };
+        // The selection check's corpus-side instrument shares, once the run is complete (a shard leaves them to the merge).
+        var corpusShares = CorpusInstrumentSharesOf(previous);
+        if (outcome.End == RunEnd.Completed && settings.Shard is null)
+        {
+            try
+            {
+                corpusShares = await CorpusInstrumentSharesAsync(experiment, corpus, built.Conditions.Select(c => c.Instrument).Concat(built.Rollouts.Select(r => r.Instrument)),
+                    built.Components, previous, corpusHash, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Stopped while labelling the corpus: the probes are complete; the next session labels it.
+            }
+        }
+        manifest = manifest with { Sessions = sessions, Usage = store.ReadUsage(), CostUsd = totalCost, Batches = BatchTotalsOf(store), CorpusInstrumentShares = corpusShares };
         store.WriteManifest(manifest);
         File.WriteAllText(Path.Combine(settings.OutDir, "manifest.json"),
             JsonSerializer.Serialize(manifest, new JsonSerializerOptions(RunStore.Json) { WriteIndented = true }));
@@ -456,7 +470,10 @@ public sealed partial class RunPipeline
         var sampleEngagement = SelectionStatistics.Engagement(table.Conversations.Values, human);
         // Name the human labels only when they label something here (a PersuasionForGood corpus stripped of its acts has none).
         var labelled = sampleEngagement.All.HumanLabelledTurns > 0 || corpusEngagement?.All.HumanLabelledTurns > 0;
-        var selection = new SelectionCheck(corpusEngagement, sampleEngagement, SelectionChecks.InstrumentShares(rows, instrumentOf), labelled ? human?.Source : null);
+        var selection = new SelectionCheck(corpusEngagement, sampleEngagement, SelectionChecks.InstrumentShares(rows, instrumentOf), labelled ? human?.Source : null)
+        {
+            CorpusInstruments = CorpusInstrumentSharesOf(manifest),
+        };
         return DecisionFidelityAnalysis.Analyze(input, options) with { Manifest = Manifest(store), ProbeTableStamp = store.ReadContentStamp(), Selection = selection };
     }
 
@@ -498,7 +515,7 @@ public sealed partial class RunPipeline
 
     // The corpus statistics are in the results' selection check (snake_case); the manifest copy would repeat them.
     private static JsonElement? Manifest(RunStore store) =>
-        store.ReadManifest() is { } manifest ? JsonSerializer.SerializeToElement(manifest with { CorpusEngagement = null }, ManifestJson) : null;
+        store.ReadManifest() is { } manifest ? JsonSerializer.SerializeToElement(manifest with { CorpusEngagement = null, CorpusInstrumentShares = null }, ManifestJson) : null;
 }
 
 /// <summary>The progress of a session: its probes, then its rollouts, with the session's counters.</summary>

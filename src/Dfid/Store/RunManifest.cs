@@ -53,6 +53,10 @@ public sealed record RunManifest(
     /// <summary>Engagement statistics of the whole corpus for the selection check (the analysis' <c>EngagementStatistics</c>,
     /// read back as JSON); null for runs recorded before the check existed.</summary>
     public object? CorpusEngagement { get; init; }
+
+    /// <summary>The offline instruments' resisting shares at the probe positions of every corpus conversation for the
+    /// selection check (the analysis' <c>CorpusResistingShare</c> list, read back as JSON); null until a session completes.</summary>
+    public object? CorpusInstrumentShares { get; init; }
 }
 
 /// <summary>The human labels file a run is analysed with (<c>human_labels:</c>).</summary>

@@ -281,6 +281,21 @@ public sealed class OwnDomainTests(TransferFixture p4g) : IClassFixture<Transfer
         Assert.Equal((double)labelledProbes.Count(p => Consensus(raw[(p.ConversationId, p.TurnIndex)], annotators) == "resisting") / labelledProbes.Count,
             share.GetProperty("human_resisting_share").GetDouble(), 12);
 
+        // The corpus side of the instrument's share: every corpus conversation's probed turns, labelled by the same
+        // instrument. A run of the whole corpus (sample = corpus) must find exactly these turns and shares on its probes.
+        var corpusShare = selection.GetProperty("corpus_instruments").EnumerateArray().Single();
+        Assert.Equal(0, corpusShare.GetProperty("failures").GetInt32());
+        File.WriteAllText(experiment, File.ReadAllText(experiment).Replace("sample: { balanced: 8, seed: 3 }", "", StringComparison.Ordinal));
+        var whole = Path.Combine(dir, "whole");
+        var (wCode, wOut) = await RunCli("run", experiment, "--out", whole, "--cache", TransferFixture.Cache);
+        Assert.True(wCode == 0, wOut);
+        var wholeShare = ReadJson(Path.Combine(whole, "results.json")).GetProperty("selection").GetProperty("instruments").EnumerateArray().Single();
+        foreach (var (corpusField, sampleField) in new[] { ("probes", "probes"), ("probes_not_converted", "probes_not_converted"), ("probes_converted", "probes_converted") })
+            Assert.Equal(wholeShare.GetProperty(sampleField).GetInt32(), corpusShare.GetProperty(corpusField).GetInt32());
+        foreach (var field in new[] { "resisting_share", "resisting_share_not_converted", "resisting_share_converted" })
+            Assert.Equal(wholeShare.GetProperty(field).GetDouble(), corpusShare.GetProperty(field).GetDouble(), 12);
+        Assert.True(corpusShare.GetProperty("probes").GetInt32() > share.GetProperty("probes").GetInt32());
+
         var report = File.ReadAllText(Path.Combine(run, "report", "report.md"));
         Assert.Contains("**Applied out of domain:**", report, StringComparison.Ordinal);
         Assert.Contains("Prediction-powered estimate", report, StringComparison.Ordinal);
