@@ -297,7 +297,8 @@ public static class InstrumentValidation
         return new ValidationReport(instrument.Name, labelSet, source, outOfFold, pairs.Count,
             figures.N, figures.Accuracy, figures.KappaQuadratic, figures.KrippendorffAlphaOrdinal, figures.Ci, figures.Confusion,
             figures.PerStage, baseline, StateNames.Of((Stage)majority), without, failures.Count, failures.Take(5).ToArray(),
-            options.Resamples, options.Seed, signal, refusals, calibration) { Labels = reference };
+            options.Resamples, options.Seed, signal, refusals, calibration)
+        { Labels = reference };
     }
 
     private const int CalibrationBins = 10;
