@@ -313,6 +313,47 @@ public sealed class OwnDomainTests(TransferFixture p4g) : IClassFixture<Transfer
     }
 
     [Fact]
+    public async Task CustomDomain_TrainedOnItsOwnLabels_InDomainAndOutOfFold_AndOneAnnotatorAlone()
+    {
+        var (dir, corpus, labels) = await ImportRetentionAsync();
+        var experiment = Path.Combine(dir, "experiment.yaml");
+        File.WriteAllText(experiment, $$"""
+            corpus: retention.jsonl
+            {{RetentionDomain}}
+            simulators:
+              replay: { kind: replay }
+            instruments:
+              own: { kind: learned, train: [labels.jsonl] }
+            conditions:
+              - { simulator: replay, instrument: own }
+            """);
+        var run = Path.Combine(dir, "run");
+        var (code, output) = await RunCli("run", experiment, "--out", run, "--cache", TransferFixture.Cache);
+        Assert.True(code == 0, output);
+        var results = ReadJson(Path.Combine(run, "results.json"));
+        var options = Instrument(results, "own").GetProperty("options");
+        var (raw, _) = RawLabels(labels);
+        var labelledConversations = raw.Keys.Select(k => k.Item1).Distinct().Count();
+        Assert.Equal("no", options.GetProperty("applied_out_of_domain").GetString());
+        Assert.Equal($"{labelledConversations} of 24", options.GetProperty("run_conversations_in_training").GetString());
+        Assert.Equal(raw.Count.ToString(System.Globalization.CultureInfo.InvariantCulture), options.GetProperty("training_examples").GetString());
+        Assert.Contains($"n = {raw.Count} turns in {labelledConversations} conversations", options.GetProperty("training_validation").GetString(), StringComparison.Ordinal);
+        var report = File.ReadAllText(Path.Combine(run, "report", "report.md"));
+        Assert.Contains("**Applied in domain:**", report, StringComparison.Ordinal);
+
+        // --annotator: one annotator's labels instead of the consensus.
+        var (vCode, vOut) = await RunCli("instrument", "validate", "--corpus", corpus, "--labels", labels, "--annotator", "sam", "--instrument", "learned",
+            "--train", labels, "--cache-dir", TransferFixture.Cache, "--resamples", "100", "--json");
+        Assert.True(vCode == 0, vOut);
+        var v = JsonDocument.Parse(vOut).RootElement;
+        Assert.Equal(raw.Values.Count(l => l.Any(x => x.Annotator == "sam")), v.GetProperty("n").GetInt32());
+        Assert.True(v.GetProperty("out_of_fold").GetBoolean()); // trained on these turns: each labelled by the fold model that did not see it
+        Assert.Equal(2, (await RunCli("instrument", "validate", "--corpus", corpus, "--labels", labels, "--annotator", "zed", "--instrument", "learned",
+            "--train", labels, "--cache-dir", TransferFixture.Cache)).Code);
+        Assert.Equal(2, (await RunCli("instrument", "validate", "--corpus", corpus, "--annotator", "sam")).Code);
+    }
+
+    [Fact]
     public async Task CustomDomain_LlmJudgeOverLoopback_PromptsCarryTheDomainWords()
     {
         var (dir, _, _) = await ImportRetentionAsync();
