@@ -241,9 +241,10 @@ public sealed partial class RunPipeline
             CostUsd = sessionCost,
         };
         var totalCost = sessionCost is null && previous?.CostUsd is null ? (double?)null : (previous?.CostUsd ?? 0) + (sessionCost ?? 0);
-        // The selection check's corpus-side instrument shares, once the run is complete (a shard leaves them to the merge).
+        // The selection check's corpus-side instrument shares, once the run is complete (every shard labels the whole corpus
+        // with the same instruments, so a merged run's shares, taken from its first shard, are the unsharded run's).
         var corpusShares = CorpusInstrumentSharesOf(previous);
-        if (outcome.End == RunEnd.Completed && settings.Shard is null)
+        if (outcome.End == RunEnd.Completed)
         {
             try
             {
