@@ -23,6 +23,10 @@ public sealed record SelectionCheck(
     /// <see cref="Instruments"/>. Null for runs recorded before it existed; instruments that call a model are not run over
     /// the whole corpus (cost), so they have no entry.</summary>
     public IReadOnlyList<CorpusResistingShare>? CorpusInstruments { get; init; }
+
+    /// <summary>SHA-256 of the run's human labels file (<c>human_labels:</c>) as this analysis read it; null without one. A
+    /// report re-analyses when the file has changed since.</summary>
+    public string? HumanLabelsSha256 { get; init; }
 }
 
 /// <summary>The resisting share one offline instrument gives the real turns at the probe positions of every corpus conversation.</summary>

@@ -48,6 +48,14 @@ public sealed partial class RunPipeline
         return shares;
     }
 
+    /// <summary>Whether the run's human labels file differs from the one <paramref name="saved"/> was computed with (edited,
+    /// or added to the experiment since): the labels are read at each analysis, so the results are then stale.</summary>
+    private static bool HumanLabelsChanged(AnalysisResults saved, RunManifest? manifest)
+    {
+        if (manifest?.HumanLabels is not { } file) return saved.Selection?.HumanLabelsSha256 is not null;
+        return !File.Exists(file.Path) || saved.Selection?.HumanLabelsSha256 != FileSha256(file.Path);
+    }
+
     private static IReadOnlyList<CorpusResistingShare>? CorpusInstrumentSharesOf(RunManifest? manifest) => manifest?.CorpusInstrumentShares switch
     {
         IReadOnlyList<CorpusResistingShare> list => list,

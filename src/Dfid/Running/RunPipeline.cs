@@ -298,7 +298,8 @@ public sealed partial class RunPipeline
         if (options is null && File.Exists(resultsPath))
         {
             var saved = AnalysisResultsJson.ReadFile(resultsPath);
-            if (saved.ProbeTableStamp == store.ReadContentStamp()) return saved.Manifest is null ? saved with { Manifest = Manifest(store) } : saved;
+            if (saved.ProbeTableStamp == store.ReadContentStamp() && !HumanLabelsChanged(saved, store.ReadManifest()))
+                return saved.Manifest is null ? saved with { Manifest = Manifest(store) } : saved;
         }
         return TryAnalyze(store, options)
             ?? throw new DfidException($"{store.FilePath}: no finished probe yet; run `dfid run` on this folder first (it resumes)", 1);
@@ -474,6 +475,7 @@ public sealed partial class RunPipeline
         var selection = new SelectionCheck(corpusEngagement, sampleEngagement, SelectionChecks.InstrumentShares(rows, instrumentOf), labelled ? human?.Source : null)
         {
             CorpusInstruments = CorpusInstrumentSharesOf(manifest),
+            HumanLabelsSha256 = (human as LabelsFileHumanLabels)?.Sha256,
         };
         return DecisionFidelityAnalysis.Analyze(input, options) with { Manifest = Manifest(store), ProbeTableStamp = store.ReadContentStamp(), Selection = selection };
     }

@@ -302,6 +302,20 @@ public sealed class OwnDomainTests(TransferFixture p4g) : IClassFixture<Transfer
         Assert.Contains($"Human stages: {labels}.", report, StringComparison.Ordinal);
         Assert.Contains("| conversations | 24 | 16 | 12 | 8 | 12 | 8 |", report, StringComparison.Ordinal);
 
+        // Labels edited after the run: the next report re-analyses with the file as it is now (one labelled probed turn fewer).
+        var dropped = labelledProbes[0];
+        File.WriteAllLines(labels, File.ReadAllLines(labels).Where(l =>
+        {
+            var e = JsonDocument.Parse(l).RootElement;
+            return e.GetProperty("conversation").GetString() != dropped.ConversationId || e.GetProperty("turn").GetInt32() != dropped.TurnIndex;
+        }));
+        var (rCode, rOut) = await RunCli("report", run);
+        Assert.True(rCode == 0, rOut);
+        var after = ReadJson(Path.Combine(run, "report", "results.json")).GetProperty("instrument_validation").EnumerateArray()
+            .Single(x => x.GetProperty("subset").GetString() == "real turns, instrument learned");
+        Assert.Equal(labelledProbes.Count - 1, after.GetProperty("n").GetInt32());
+        (raw, annotators) = RawLabels(labels);
+
         // The same labels validate the same instrument from the command line, on every labelled turn of the corpus.
         var (vCode, vOut) = await RunCli("instrument", "validate", "--corpus", corpus, "--labels", labels, "--instrument", "learned",
             "--train", p4g.Annotated, "--cache-dir", TransferFixture.Cache, "--resamples", "200", "--json");
