@@ -34,8 +34,8 @@ internal class InstrumentSettings : CommandSettings
     public string? Taxonomy { get; init; }
 
     [CommandOption("--train <FILE>")]
-    [Description("learned: corpus with human labels to train on (default: --corpus; its own turns are then labelled out-of-fold).")]
-    public string? Train { get; init; }
+    [Description("learned: train on this corpus (acts mapped to stages) or labels file (dfid.labels/1 on --corpus); repeat for several. Default: the acts of --corpus (its own turns are then labelled out-of-fold).")]
+    public string[] Train { get; init; } = [];
 
     [CommandOption("--cache-dir <DIR>")]
     [Description("learned: cache folder holding trained models (instruments/) and the embeddings cache, as for run and demo (default: $DFID_CACHE_DIR, $XDG_CACHE_HOME/dfid or ~/.cache/dfid).")]
@@ -101,9 +101,15 @@ internal sealed class InstrumentSession : IDisposable
                 () => new CachingTextEmbedder(new MiniLmEmbedder(), LearnedInstrumentOptions.EmbeddingsCachePathIn(cacheFolder), ownsInner: true),
                 cacheFolder, log: new SynchronousProgress(Console.Error.WriteLine));
             session._owned.Add(context);
-            context.With(new LabellingSettings(mapping, s.Taxonomy is null ? StageTaxonomy.Default : StageTaxonomy.Load(s.Taxonomy),
-                s.Train is null ? null : ReadCorpus(s.Train)));
-            var options = s.LastTurns is { } k ? new ComponentOptions([new("context_turns", k.ToString(System.Globalization.CultureInfo.InvariantCulture))]) : ComponentOptions.None;
+            context.With(new LabellingSettings(mapping, s.Taxonomy is null ? StageTaxonomy.Default : StageTaxonomy.Load(s.Taxonomy)));
+            var values = new Dictionary<string, string>(StringComparer.Ordinal);
+            if (s.LastTurns is { } k) values["context_turns"] = k.ToString(System.Globalization.CultureInfo.InvariantCulture);
+            // The same option an experiment's train: list becomes (a labels file's corpus: --corpus).
+            if (s.Train.Length > 0)
+                values["train"] = System.Text.Json.JsonSerializer.Serialize(s.Train.Select(t =>
+                    File.Exists(t) ? new Dictionary<string, string> { ["path"] = Path.GetFullPath(t) }
+                    : throw new DfidException($"{t}: --train file not found (a corpus from dfid corpus import, or a labels file from dfid labels export).", 2)));
+            var options = new ComponentOptions(values);
             var spec = new InstrumentSpec(choice.ToString(), choice.Kind, choice.Model is { } m ? new ModelSettings(m.ToString()) : null, options, Hindsight: false, Line: 0);
             session.Instrument = await ComponentRegistries.Default.Instruments.Get(choice.Kind).BuildAsync(spec, context, ct);
             return session;

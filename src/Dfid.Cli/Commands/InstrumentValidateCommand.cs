@@ -23,8 +23,18 @@ internal sealed class InstrumentValidateCommand(IAnsiConsole console) : AsyncCom
         [Description("Print the report as JSON on stdout.")]
         public bool Json { get; init; }
 
+        [CommandOption("--labels <FILE>")]
+        [Description("Validate against this labels file (dfid.labels/1, from dfid labels export) instead of the corpus's mapped acts; a turn with several annotators takes their majority stage (a tie: the annotator first in the file).")]
+        public string? Labels { get; init; }
+
+        [CommandOption("--annotator <NAME>")]
+        [Description("With --labels: use this annotator's labels alone instead of the consensus.")]
+        public string? Annotator { get; init; }
+
         public override ValidationResult Validate() =>
-            Resamples < 1 ? ValidationResult.Error("--resamples must be >= 1") : base.Validate();
+            Resamples < 1 ? ValidationResult.Error("--resamples must be >= 1")
+            : Annotator is not null && Labels is null ? ValidationResult.Error("--annotator needs --labels FILE")
+            : base.Validate();
     }
 
     public override async Task<int> ExecuteAsync(CommandContext context, Settings settings, CancellationToken cancellationToken)
@@ -33,7 +43,11 @@ internal sealed class InstrumentValidateCommand(IAnsiConsole console) : AsyncCom
         var options = session.ValidationOptions(settings);
         options.Resamples = settings.Resamples;
         options.Seed = settings.Seed;
-        var report = await InstrumentValidation.RunAsync(session.Corpus, session.Instrument, session.Mapping, options, cancellationToken);
+        var report = settings.Labels is { } labelsPath
+            ? await InstrumentValidation.RunAsync(session.Corpus, session.Instrument,
+                LabelsFileHumanLabels.Read(labelsPath, settings.Annotator, session.Corpus.GroupBy(c => c.Id).ToDictionary(g => g.Key, g => g.First(), StringComparer.Ordinal)),
+                options, cancellationToken)
+            : await InstrumentValidation.RunAsync(session.Corpus, session.Instrument, session.Mapping, options, cancellationToken);
         if (settings.Json) console.Profile.Out.Writer.WriteLine(report.ToJson());
         else Render(report);
         if (report.Failures > 0)
@@ -48,6 +62,9 @@ internal sealed class InstrumentValidateCommand(IAnsiConsole console) : AsyncCom
     {
         static string F(double v) => double.IsFinite(v) ? v.ToString("0.000", CultureInfo.InvariantCulture) : "–";
         static string Ci(double[] ci) => Markup.Escape($"[{F(ci[0])}, {F(ci[1])}]");
+        if (r.Labels is { } l)
+            console.MarkupLine(Markup.Escape($"human stages from {l.File}: {l.Rule}; annotators {string.Join(", ", l.Annotators)}; " +
+                $"{l.TurnsWithSeveralAnnotators} turn(s) with several annotators, {l.Disagreements} of them with different stages"));
         var t = new Table().Title(Markup.Escape($"{r.Instrument} vs human '{r.LabelSet}' stages ({(r.OutOfFold ? "out-of-fold" : "held-out model")}; {r.Conversations} conversations)"))
             .AddColumn("").AddColumn(new TableColumn("instrument").RightAligned()).AddColumn(new TableColumn("95% CI").RightAligned())
             .AddColumn(new TableColumn($"baseline ({r.BaselineStage})").RightAligned());

@@ -2,6 +2,7 @@ using System.ComponentModel;
 using System.Globalization;
 using System.Text.Json;
 using Dfid.Annotation;
+using Dfid.Instrument;
 using Spectre.Console;
 using Spectre.Console.Cli;
 

@@ -1,5 +1,6 @@
 using System.ComponentModel;
 using Dfid.Annotation;
+using Dfid.Instrument;
 using Spectre.Console;
 using Spectre.Console.Cli;
 

@@ -1,5 +1,5 @@
 using System.ComponentModel;
-using Dfid.Annotation;
+using Dfid.Instrument;
 using Dfid.Corpus;
 using Spectre.Console;
 using Spectre.Console.Cli;

@@ -18,6 +18,8 @@ namespace Dfid.Analysis;
 /// <param name="ProbeTableStamp">Digest of the run store's probe table these results were computed from (null when not from a store);
 /// a report re-analyses when the store's digest differs.</param>
 /// <param name="Dataset">The corpus's dataset id when the caller named it (<see cref="AnalysisInput.Dataset"/>); null otherwise.</param>
+/// <param name="Selection">The protocol's selection check (corpus versus sample engagement), added by the run pipeline; null
+/// when the results were not computed from a run.</param>
 public sealed record AnalysisResults(
     string Schema,
     AnalysisSettings Settings,
@@ -26,7 +28,8 @@ public sealed record AnalysisResults(
     JsonElement? Manifest = null,
     IReadOnlyList<InstrumentAgreement>? InstrumentValidation = null,
     string? ProbeTableStamp = null,
-    string? Dataset = null)
+    string? Dataset = null,
+    SelectionCheck? Selection = null)
 {
     /// <summary>The schema id of this record tree.</summary>
     public const string SchemaId = "dfid.results/1";

@@ -11,6 +11,10 @@ public enum OptionType
     Text,
     /// <summary>A file that must exist; relative paths resolve against the experiment file's folder and are stored absolute.</summary>
     File,
+    /// <summary>A list of files that must exist (or one file): each entry a path, or a mapping whose keys are
+    /// <see cref="OptionRule.Choices"/> and whose values are paths. Stored as a JSON array of objects with absolute paths (a
+    /// plain path under <c>path</c>); read with <see cref="ComponentOptions.FileList"/>.</summary>
+    FileList,
 }
 
 /// <summary>One option a component kind takes, e.g. <c>context_turns</c> (an integer ≥ 1, default 2).</summary>

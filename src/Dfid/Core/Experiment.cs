@@ -41,6 +41,12 @@ public sealed record Experiment(
     /// <value>The default is <see cref="ExitChannel.Auto"/>: at exit probes and in rollouts, not at depth probes (the study's prompts).</value>
     public ExitChannel ExitChannel { get; init; } = ExitChannel.Auto;
 
+    /// <summary>The human labels of the run's turns (<c>human_labels:</c>, a <c>dfid.labels/1</c> file), used whenever the
+    /// run is analysed: the labelled probed turns are the prediction-powered estimate's labelled subset and the instrument's
+    /// validation, exactly like PersuasionForGood's acts (which they replace). Not part of what the run measures: it may
+    /// be added or changed between sessions. Null: the built-in labels (PersuasionForGood's acts when the corpus has them).</summary>
+    public string? HumanLabels { get; init; }
+
     /// <summary>How the model calls are made (online, or through the providers' batch APIs); not part of what the run
     /// measures, so it may change between sessions of one run.</summary>
     /// <value>The default value is online.</value>
@@ -173,6 +179,13 @@ public sealed class ComponentOptions : IEquatable<ComponentOptions>
     /// <summary>The integer value of <paramref name="key"/>, or null when absent.</summary>
     public int? Int(string key) =>
         _values.TryGetValue(key, out var v) ? int.Parse(v, System.Globalization.CultureInfo.InvariantCulture) : null;
+
+    /// <summary>The entries of a file-list option (<c>train: [a.jsonl, { labels: b.jsonl, corpus: c.jsonl }]</c>), each as
+    /// key → absolute path (a plain path under <c>path</c>); empty when absent. The parser stores the list as a JSON array.</summary>
+    public IReadOnlyList<IReadOnlyDictionary<string, string>> FileList(string key) =>
+        _values.TryGetValue(key, out var v)
+            ? System.Text.Json.JsonSerializer.Deserialize<List<Dictionary<string, string>>>(v)?.Select(d => (IReadOnlyDictionary<string, string>)d).ToList() ?? []
+            : [];
 
     /// <inheritdoc/>
     public bool Equals(ComponentOptions? other) => other is not null && _values.SequenceEqual(other._values);

@@ -69,27 +69,67 @@ public static class InstrumentKinds
     };
 }
 
-/// <summary>The <c>learned</c> instrument: offline, trained on human-labelled turns.</summary>
+/// <summary>The <c>learned</c> instrument: offline, trained on human-labelled turns: the run's corpus's own acts, or the
+/// sources its <c>train:</c> option lists (other corpora with mapped acts, labels files), applied out of domain when none of
+/// the run's conversations is among them.</summary>
 internal sealed class LearnedInstrumentKind : IComponentKind<InstrumentSpec, IInstrument>
 {
     public string Kind => "learned";
     public bool UsesModel => false;
-    public IReadOnlyList<OptionRule> Options { get; } = [];
 
-    public async Task<IInstrument> BuildAsync(InstrumentSpec spec, ComponentContext context, CancellationToken cancellationToken = default) =>
-        (await InstrumentKinds.LearnedStageModelAsync(context, cancellationToken)).WithName(spec.Name);
+    public IReadOnlyList<OptionRule> Options { get; } =
+    [
+        new("train", OptionType.FileList, "corpora with mapped acts and labels files to train on (a labels file as { labels: FILE, corpus: CORPUS }, its corpus by default the run's)",
+            Choices: [.. TrainingSource.EntryKeys]),
+    ];
+
+    public async Task<IInstrument> BuildAsync(InstrumentSpec spec, ComponentContext context, CancellationToken cancellationToken = default)
+    {
+        var train = spec.Options.FileList("train");
+        if (train.Count == 0) return (await InstrumentKinds.LearnedStageModelAsync(context, cancellationToken)).WithName(spec.Name);
+        var (instrument, set, outOfFold) = await context.SharedAsync("learned-stage|" + spec.Options["train"], async () =>
+        {
+            var settings = LabellingSettings.Of(context);
+            var set = TrainingSet.Read(TrainingSource.FromOption(train), settings.Mapping, context.Corpus);
+            context.Log?.Report($"learned instrument: training sources {set}");
+            var trained = await LearnedInstrument.LoadOrTrainAsync(settings.LearnedOptions(context), set, context.Embedder, cancellationToken);
+            // How it validated where it was trained: every training turn labelled by the fold model that did not see it.
+            var report = await InstrumentValidation.RunAsync(set, trained, new InstrumentValidationOptions(), cancellationToken);
+            context.Log?.Report(string.Create(CultureInfo.InvariantCulture,
+                $"learned instrument: out-of-fold agreement on its training labels κ = {report.KappaQuadratic:0.000} ({report.N} turns, {report.Conversations} conversations)"));
+            return (trained, set, report);
+        });
+        var inTraining = context.Sample.Count(instrument.IsTrainingConversation);
+        var dataset = context.Sample.Select(c => c.Source.Dataset).FirstOrDefault();
+        return instrument.WithName(spec.Name).WithTraining(new LearnedTraining(set.Sources, outOfFold, context.Sample.Count, inTraining, dataset));
+    }
 
     public ComponentDescription Describe(InstrumentSpec spec, IInstrument component)
     {
         var learned = (LearnedInstrument)component;
-        return new(Kind, null, new Dictionary<string, string>
+        var options = new Dictionary<string, string>
         {
             ["training_hash"] = learned.TrainingHash,
             ["training_examples"] = learned.TrainingExamples.ToString(CultureInfo.InvariantCulture),
             ["training_conversations"] = learned.TrainingConversations.ToString(CultureInfo.InvariantCulture),
             ["folds"] = learned.Folds.ToString(CultureInfo.InvariantCulture),
             ["embedder"] = "all-MiniLM-L6-v2",
-        }, new Dictionary<string, string>());
+        };
+        if (learned.Training is { } t)
+        {
+            static string F(double v) => double.IsFinite(v) ? v.ToString("0.000", CultureInfo.InvariantCulture) : "undefined";
+            var oof = t.OutOfFold;
+            options["training_sources"] = string.Join("; ", t.Sources);
+            options["training_datasets"] = string.Join(", ", t.Sources.SelectMany(s => s.Datasets).Distinct(StringComparer.Ordinal).Order(StringComparer.Ordinal));
+            options["applied_out_of_domain"] = t.AppliedOutOfDomain ? "yes" : "no";
+            options["run_dataset"] = t.RunDataset ?? "unknown";
+            options["run_conversations_in_training"] = string.Create(CultureInfo.InvariantCulture, $"{t.RunConversationsInTraining} of {t.RunConversations}");
+            options["training_validation"] = string.Create(CultureInfo.InvariantCulture,
+                $"out-of-fold on the training labels: n = {oof.N} turns in {oof.Conversations} conversations, κ (quadratic) = {F(oof.KappaQuadratic)} [{F(oof.Ci.KappaQuadratic[0])}, {F(oof.Ci.KappaQuadratic[1])}], " +
+                $"α (ordinal) = {F(oof.KrippendorffAlphaOrdinal)}, accuracy = {F(oof.Accuracy)}");
+            options["training_kappa_out_of_fold"] = F(oof.KappaQuadratic);
+        }
+        return new(Kind, null, options, new Dictionary<string, string>());
     }
 }
 

@@ -77,10 +77,18 @@ public sealed record AgreementFigures(
     int[][] Confusion,
     IReadOnlyList<StageScore> PerStage);
 
+/// <summary>The labels file behind a validation (<c>dfid instrument validate --labels</c>).</summary>
+/// <param name="File">The labels file.</param>
+/// <param name="Rule">How one stage per turn was chosen (<see cref="LabelsFileHumanLabels.Rule"/>).</param>
+/// <param name="Annotators">The annotators whose labels were used.</param>
+/// <param name="TurnsWithSeveralAnnotators">Turns labelled by more than one annotator.</param>
+/// <param name="Disagreements">Turns whose annotators chose different stages.</param>
+public sealed record ValidationLabels(string File, string Rule, IReadOnlyList<string> Annotators, int TurnsWithSeveralAnnotators, int Disagreements);
+
 /// <summary>The result of validating an instrument against human stage labels.</summary>
 /// <param name="Instrument">Instrument name.</param>
-/// <param name="LabelSet">Annotation key of the human acts.</param>
-/// <param name="Mapping">Mapping file used.</param>
+/// <param name="LabelSet">Annotation key of the human acts, or <c>dfid.labels/1</c> for a labels file.</param>
+/// <param name="Mapping">Mapping file used, or the labels file.</param>
 /// <param name="OutOfFold">Whether every label came from a model that did not see the turn's conversation.</param>
 /// <param name="Conversations">Conversations with at least one compared turn.</param>
 /// <param name="N">Turns compared.</param>
@@ -92,7 +100,7 @@ public sealed record AgreementFigures(
 /// <param name="PerStage">Precision and recall per stage.</param>
 /// <param name="Baseline">The same figures for always predicting the human majority stage.</param>
 /// <param name="BaselineStage">The majority stage.</param>
-/// <param name="UserTurnsWithoutStage">User turns of annotated conversations whose acts map to no stage (not scored).</param>
+/// <param name="UserTurnsWithoutStage">User turns of annotated conversations whose acts map to no stage (not scored); 0 for a labels file.</param>
 /// <param name="Failures">Turns the instrument failed to label (not scored).</param>
 /// <param name="FailureExamples">Up to 5 failure messages with their place.</param>
 /// <param name="Resamples">Bootstrap resamples.</param>
@@ -126,6 +134,9 @@ public sealed record ValidationReport(
     RefusalCheck Refusals,
     ProbabilityCalibration? Calibration)
 {
+    /// <summary>The labels file the human stages came from (<c>--labels</c>), or null for act annotations.</summary>
+    public ValidationLabels? Labels { get; init; }
+
     private static readonly JsonSerializerOptions JsonOptions = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
@@ -157,13 +168,12 @@ public static class InstrumentValidation
 
     /// <summary>Labels every human-labelled user turn with <paramref name="instrument"/> (causal context) and compares.</summary>
     /// <exception cref="DfidException">No user turn carries a mapped label, or an act is missing from the mapping.</exception>
-    public static async Task<ValidationReport> RunAsync(IReadOnlyList<Conversation> corpus, IInstrument instrument, ActMapping mapping,
+    public static Task<ValidationReport> RunAsync(IReadOnlyList<Conversation> corpus, IInstrument instrument, ActMapping mapping,
         InstrumentValidationOptions? options = null, CancellationToken cancellationToken = default)
     {
         ArgumentNullException.ThrowIfNull(corpus);
         ArgumentNullException.ThrowIfNull(instrument);
         ArgumentNullException.ThrowIfNull(mapping);
-        options ??= new InstrumentValidationOptions();
         var items = new List<(Conversation C, int Turn, Stage Human)>();
         var without = 0;
         foreach (var c in corpus)
@@ -179,7 +189,67 @@ public static class InstrumentValidation
         }
         if (items.Count == 0)
             throw new DfidException($"no user turn carries a '{mapping.StageLabelSet}' annotation that {mapping.Source} maps to a stage; " +
-                "validate needs a human-labelled corpus (e.g. PersuasionForGood with 300_dialog.csv) or pass --label-set/--mapping.", 1);
+                "validate needs a human-labelled corpus (e.g. PersuasionForGood with 300_dialog.csv), --label-set/--mapping, or a labels file (--labels FILE).", 1);
+        return CompareAsync(items, without, instrument, mapping.StageLabelSet, mapping.Source, null, options, cancellationToken);
+    }
+
+    /// <summary>
+    /// Labels every turn of a labels file with <paramref name="instrument"/> (causal context) and compares with the human
+    /// stages (one per turn: <see cref="LabelsFileHumanLabels.Rule"/>). Turns are taken in corpus order, as in the
+    /// act-mapping path, so the same turns give the same figures and intervals.
+    /// </summary>
+    /// <param name="corpus">The conversations the labels are about.</param>
+    /// <param name="instrument">The instrument to validate.</param>
+    /// <param name="labels">The human labels.</param>
+    /// <param name="options">Resampling, concurrency, limit.</param>
+    /// <param name="cancellationToken">Cancels the labelling.</param>
+    /// <exception cref="DfidException">A label names a conversation or turn the corpus does not have (the message names it).</exception>
+    public static Task<ValidationReport> RunAsync(IReadOnlyList<Conversation> corpus, IInstrument instrument, LabelsFileHumanLabels labels,
+        InstrumentValidationOptions? options = null, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(corpus);
+        ArgumentNullException.ThrowIfNull(instrument);
+        ArgumentNullException.ThrowIfNull(labels);
+        var order = new Dictionary<string, int>(StringComparer.Ordinal);
+        for (var i = 0; i < corpus.Count; i++) order.TryAdd(corpus[i].Id, i);
+        var missing = labels.Turns.Where(t => !order.TryGetValue(t.ConversationId, out var at) || t.TurnIndex >= corpus[at].Turns.Length
+            || corpus[at].Turns[t.TurnIndex].Role != Role.User).ToList();
+        if (missing.Count > 0)
+            throw new DfidException($"{labels.Source}: {missing.Count} labelled turn(s) are not user turns of the corpus, e.g. conversation " +
+                $"'{missing[0].ConversationId}' turn {missing[0].TurnIndex}; pass the corpus the labels were made on (check with `dfid labels validate {labels.Source} --corpus CORPUS`).", 1);
+        var items = labels.Turns
+            .Select(t => (C: corpus[order[t.ConversationId]], Turn: t.TurnIndex, Human: t.Stage))
+            .OrderBy(x => order[x.C.Id]).ThenBy(x => x.Turn)
+            .ToList();
+        var reference = new ValidationLabels(labels.Source, labels.Rule, labels.Annotators, labels.TurnsWithSeveralAnnotators, labels.Disagreements);
+        return CompareAsync(items, 0, instrument, LabelsFile.Format, labels.Source, reference, options, cancellationToken);
+    }
+
+    /// <summary>
+    /// Labels every turn of a training set with <paramref name="instrument"/> and compares with its human stages. For the
+    /// learned instrument trained on that set every label comes from the fold model that did not see the turn's
+    /// conversation: its out-of-fold agreement where it was trained.
+    /// </summary>
+    /// <param name="training">The training sources' labelled turns.</param>
+    /// <param name="instrument">The instrument.</param>
+    /// <param name="options">Resampling and progress.</param>
+    /// <param name="cancellationToken">Cancels the labelling.</param>
+    public static Task<ValidationReport> RunAsync(TrainingSet training, IInstrument instrument, InstrumentValidationOptions? options = null,
+        CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(training);
+        ArgumentNullException.ThrowIfNull(instrument);
+        var items = new List<(Conversation C, int Turn, Stage Human)>();
+        foreach (var c in training.Conversations)
+            for (var i = 0; i < c.Turns.Length; i++)
+                if (training.StageOf(c, i) is { } s) items.Add((c, i, s));
+        return CompareAsync(items, 0, instrument, "train", training.ToString(), null, options, cancellationToken);
+    }
+
+    private static async Task<ValidationReport> CompareAsync(List<(Conversation C, int Turn, Stage Human)> items, int without, IInstrument instrument,
+        string labelSet, string source, ValidationLabels? reference, InstrumentValidationOptions? options, CancellationToken cancellationToken)
+    {
+        options ??= new InstrumentValidationOptions();
         if (options.Limit is { } limit && limit < items.Count) items = items.Take(limit).ToList();
         options.Progress?.Report($"labelling {items.Count} human-labelled user turns with {instrument.Name}");
 
@@ -224,10 +294,11 @@ public static class InstrumentValidation
             calibration = new ProbabilityCalibration(labelled.Length, ProbabilityScores.Brier(p, stages),
                 ProbabilityScores.ExpectedCalibrationError(p, stages, CalibrationBins), CalibrationBins);
         }
-        return new ValidationReport(instrument.Name, mapping.StageLabelSet, mapping.Source, outOfFold, pairs.Count,
+        return new ValidationReport(instrument.Name, labelSet, source, outOfFold, pairs.Count,
             figures.N, figures.Accuracy, figures.KappaQuadratic, figures.KrippendorffAlphaOrdinal, figures.Ci, figures.Confusion,
             figures.PerStage, baseline, StateNames.Of((Stage)majority), without, failures.Count, failures.Take(5).ToArray(),
-            options.Resamples, options.Seed, signal, refusals, calibration);
+            options.Resamples, options.Seed, signal, refusals, calibration)
+        { Labels = reference };
     }
 
     private const int CalibrationBins = 10;

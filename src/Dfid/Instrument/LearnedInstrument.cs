@@ -24,10 +24,11 @@ public sealed class LearnedInstrument : IInstrument
 {
     private readonly LearnedScorer _scorer;
 
-    private LearnedInstrument(LearnedScorer scorer, string name)
+    private LearnedInstrument(LearnedScorer scorer, string name, LearnedTraining? training = null)
     {
         _scorer = scorer;
         Name = name;
+        Training = training;
     }
 
     /// <inheritdoc/>
@@ -37,7 +38,18 @@ public sealed class LearnedInstrument : IInstrument
     public LearnedInstrument WithName(string name)
     {
         ArgumentException.ThrowIfNullOrWhiteSpace(name);
-        return new LearnedInstrument(_scorer, name);
+        return new LearnedInstrument(_scorer, name, Training);
+    }
+
+    /// <summary>What it was trained on and how it validated there, when its training sources were named (<c>train:</c>);
+    /// null when it was trained on the run's own corpus.</summary>
+    public LearnedTraining? Training { get; }
+
+    /// <summary>The same trained instrument carrying <paramref name="training"/>.</summary>
+    public LearnedInstrument WithTraining(LearnedTraining training)
+    {
+        ArgumentNullException.ThrowIfNull(training);
+        return new LearnedInstrument(_scorer, Name, training);
     }
 
     /// <summary>SHA-256 of the training data, mapping, features and options; names the cached model file.</summary>
@@ -70,6 +82,26 @@ public sealed class LearnedInstrument : IInstrument
         return Task.Run(() =>
         {
             var model = LearnedTrainer.LoadOrTrain(LearnedTarget.Stage, [.. StateNames.All<Stage>()], options, trainingCorpus, embedder, cancellationToken);
+            LearnedScorer.CheckDimensions(model, embedder);
+            return new LearnedInstrument(new LearnedScorer(model, embedder), "learned");
+        }, cancellationToken);
+    }
+
+    /// <summary>
+    /// Loads the model trained on the human-labelled turns of <paramref name="training"/> (corpora with mapped acts, labels
+    /// files) from the cache folder, or trains and saves it. The training hash covers the sources and every turn.
+    /// </summary>
+    /// <exception cref="DfidException">Too few labelled conversations.</exception>
+    public static Task<LearnedInstrument> LoadOrTrainAsync(LearnedInstrumentOptions options, TrainingSet training,
+        ITextEmbedder embedder, CancellationToken cancellationToken = default)
+    {
+        ArgumentNullException.ThrowIfNull(options);
+        ArgumentNullException.ThrowIfNull(training);
+        ArgumentNullException.ThrowIfNull(embedder);
+        return Task.Run(() =>
+        {
+            var model = LearnedTrainer.LoadOrTrain(LearnedTarget.Stage, [.. StateNames.All<Stage>()], options, training.Conversations, embedder,
+                cancellationToken, training.StageOf, training.Identity);
             LearnedScorer.CheckDimensions(model, embedder);
             return new LearnedInstrument(new LearnedScorer(model, embedder), "learned");
         }, cancellationToken);
@@ -124,4 +156,22 @@ public sealed class LearnedInstrument : IInstrument
         }
         return sb.Append("}}").ToString();
     }
+}
+
+/// <summary>
+/// What a learned instrument was trained on when its sources were named (<c>train:</c>), how it validated there, and how
+/// much of the run it was trained on.
+/// </summary>
+/// <param name="Sources">The training sources and what each contributed.</param>
+/// <param name="OutOfFold">Its agreement with the training labels, each turn labelled by the fold model that did not see
+/// the turn's conversation: how it validated where it was trained.</param>
+/// <param name="RunConversations">The run's conversations.</param>
+/// <param name="RunConversationsInTraining">Of those, the ones it was trained on (labelled out of fold).</param>
+/// <param name="RunDataset">The run corpus's dataset, when known.</param>
+public sealed record LearnedTraining(IReadOnlyList<TrainingSourceSummary> Sources, ValidationReport OutOfFold, int RunConversations,
+    int RunConversationsInTraining, string? RunDataset)
+{
+    /// <summary>Applied out of domain: none of the run's conversations was in its training data, so its agreement with human
+    /// labels there is unknown until it is validated on labels of this corpus (<c>dfid instrument validate --labels</c>).</summary>
+    public bool AppliedOutOfDomain => RunConversationsInTraining == 0;
 }

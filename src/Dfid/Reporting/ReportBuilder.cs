@@ -26,6 +26,8 @@ internal static partial class ReportBuilder
         if (WalkAwaySection(results, manifest) is { } walkAway) sections.Add(walkAway);
         sections.Add(ExamplesSection(depth));
         if (results.InstrumentValidation is { Count: > 0 } validation) sections.Add(ValidationSection(validation));
+        if (TrainingSection(manifest) is { } training) sections.Add(training);
+        if (SelectionSection(results) is { } selection) sections.Add(selection);
         sections.Add(FailuresSection(depth));
         sections.Add(ManifestSection(results, manifest));
         if (manifest is { } m && PromptBlocks(m) is { Count: > 0 } prompts)

@@ -7,7 +7,7 @@ namespace Dfid.Running;
 public static partial class ExperimentParser
 {
     private static readonly string[] TopKeys =
-        ["corpus", "sample", "probes", "simulators", "instruments", "actions", "agents", "conditions", "rollouts", "exit_channel", "budget", "concurrency", "cache", "domain", "execution"];
+        ["corpus", "sample", "probes", "simulators", "instruments", "actions", "agents", "conditions", "rollouts", "exit_channel", "budget", "concurrency", "cache", "domain", "execution", "human_labels"];
     private static readonly string[] ModelKeys = ["model", "temperature", "top_p", "max_tokens", "seed", "api_key_env"];
 
     /// <summary>Reads and parses <paramref name="path"/>.</summary>
@@ -199,6 +199,12 @@ public static partial class ExperimentParser
         } : ExitChannel.Auto;
 
         var execution = r.Get(root, "execution") is { } exNode ? ReadExecution(r, exNode) : ExecutionSpec.Online;
+        string? humanLabels = null;
+        if (r.Get(root, "human_labels") is { } hlNode)
+        {
+            humanLabels = r.Path(r.Scalar(hlNode, "human_labels"), "human_labels");
+            if (!File.Exists(humanLabels)) throw r.Error(hlNode, "human_labels", $"labels file not found: {humanLabels} (export one with dfid labels export)");
+        }
 
         return new Experiment(Path.GetFullPath(sourcePath), text, corpus, sample, probes, simulators, instruments, actions, conditions, budget, concurrency, cache, domain)
         {
@@ -206,6 +212,7 @@ public static partial class ExperimentParser
             Rollouts = rollouts,
             ExitChannel = exitChannel,
             Execution = execution,
+            HumanLabels = humanLabels,
         };
     }
 
@@ -234,6 +241,11 @@ public static partial class ExperimentParser
                     if (rule.Required) throw Error(m, optionKey, $"missing required key ({rule.Description})");
                     continue;
                 }
+                if (rule.Type == OptionType.FileList)
+                {
+                    values[rule.Key] = FileList(node, optionKey, rule);
+                    continue;
+                }
                 var text = Scalar(node, optionKey);
                 values[rule.Key] = rule.Type switch
                 {
@@ -246,6 +258,37 @@ public static partial class ExperimentParser
                 };
             }
             return (kindText, model, new ComponentOptions(values));
+        }
+
+        /// <summary>A file-list option: one path, or a list of paths and mappings of named paths; every file must exist.</summary>
+        private string FileList(YamlNode node, string key, OptionRule rule)
+        {
+            var items = node is YamlSequenceNode seq ? seq.Children : [node];
+            if (items.Count == 0) throw Error(node, key, $"expected a list of files ({rule.Description})");
+            var entries = new List<SortedDictionary<string, string>>();
+            for (var i = 0; i < items.Count; i++)
+            {
+                var itemKey = node is YamlSequenceNode ? $"{key}[{i}]" : key;
+                var entry = new SortedDictionary<string, string>(StringComparer.Ordinal);
+                if (items[i] is YamlMappingNode m)
+                {
+                    var names = rule.Choices ?? [];
+                    CheckKeys(m, itemKey, [.. names]);
+                    foreach (var name in names)
+                        if (Get(m, name) is { } n) entry[name] = ExistingFile(n, itemKey + "." + name);
+                    if (entry.Count == 0) throw Error(m, itemKey, $"expected a path or a mapping with {string.Join(", ", names)}");
+                }
+                else entry["path"] = ExistingFile(items[i], itemKey);
+                entries.Add(entry);
+            }
+            return System.Text.Json.JsonSerializer.Serialize(entries);
+        }
+
+        private string ExistingFile(YamlNode node, string key)
+        {
+            var file = Path(Scalar(node, key), key);
+            if (!System.IO.File.Exists(file)) throw Error(node, key, $"file not found: {file}");
+            return file;
         }
 
         /// <summary>A preset name, or a mapping of words over a preset (<c>preset:</c>, default sales).</summary>

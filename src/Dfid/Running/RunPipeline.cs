@@ -118,6 +118,7 @@ public sealed partial class RunPipeline
         var startedAt = Now();
         var corpusHash = FileSha256(experiment.CorpusPath);
         var corpus = CorpusFile.ReadAll(experiment.CorpusPath);
+        var human = HumanLabelsOfRun(experiment, corpus);
         var sample = Sample(corpus, experiment.Sample);
         // A shard runs the conversations of the whole run's sample that hash to it; components still see the whole sample.
         var runSample = settings.Shard is { } shard ? sample.Where(c => shard.Contains(c.Id)).ToList() : sample;
@@ -201,6 +202,10 @@ public sealed partial class RunPipeline
             Shard = settings.Shard?.ToString(),
             Execution = execution.ModeName,
             Batches = BatchTotalsOf(store),
+            HumanLabels = human is LabelsFileHumanLabels file
+                ? new RunHumanLabels(Path.GetFullPath(file.Source), file.Sha256, file.Labels, file.Turns.Count, file.Annotators, file.Rule)
+                : null,
+            CorpusEngagement = SelectionStatistics.Engagement(corpus, human),
         };
         store.WriteManifest(manifest);
 
@@ -236,7 +241,22 @@ public sealed partial class RunPipeline
             CostUsd = sessionCost,
         };
         var totalCost = sessionCost is null && previous?.CostUsd is null ? (double?)null : (previous?.CostUsd ?? 0) + (sessionCost ?? 0);
-        manifest = manifest with { Sessions = sessions, Usage = store.ReadUsage(), CostUsd = totalCost, Batches = BatchTotalsOf(store) };
+        // The selection check's corpus-side instrument shares, once the run is complete (every shard labels the whole corpus
+        // with the same instruments, so a merged run's shares, taken from its first shard, are the unsharded run's).
+        var corpusShares = CorpusInstrumentSharesOf(previous);
+        if (outcome.End == RunEnd.Completed)
+        {
+            try
+            {
+                corpusShares = await CorpusInstrumentSharesAsync(experiment, corpus, built.Conditions.Select(c => c.Instrument).Concat(built.Rollouts.Select(r => r.Instrument)),
+                    built.Components, previous, corpusHash, cancellationToken);
+            }
+            catch (OperationCanceledException) when (cancellationToken.IsCancellationRequested)
+            {
+                // Stopped while labelling the corpus: the probes are complete; the next session labels it.
+            }
+        }
+        manifest = manifest with { Sessions = sessions, Usage = store.ReadUsage(), CostUsd = totalCost, Batches = BatchTotalsOf(store), CorpusInstrumentShares = corpusShares };
         store.WriteManifest(manifest);
         File.WriteAllText(Path.Combine(settings.OutDir, "manifest.json"),
             JsonSerializer.Serialize(manifest, new JsonSerializerOptions(RunStore.Json) { WriteIndented = true }));
@@ -278,7 +298,8 @@ public sealed partial class RunPipeline
         if (options is null && File.Exists(resultsPath))
         {
             var saved = AnalysisResultsJson.ReadFile(resultsPath);
-            if (saved.ProbeTableStamp == store.ReadContentStamp()) return saved.Manifest is null ? saved with { Manifest = Manifest(store) } : saved;
+            if (saved.ProbeTableStamp == store.ReadContentStamp() && !HumanLabelsChanged(saved, store.ReadManifest()))
+                return saved.Manifest is null ? saved with { Manifest = Manifest(store) } : saved;
         }
         return TryAnalyze(store, options)
             ?? throw new DfidException($"{store.FilePath}: no finished probe yet; run `dfid run` on this folder first (it resumes)", 1);
@@ -299,7 +320,7 @@ public sealed partial class RunPipeline
     {
         using var store = OpenExisting(runDir);
         var table = store.ReadProbeTable(includeTexts);
-        return table with { Rows = WithHumanStages(table) };
+        return table with { Rows = WithHumanStages(table, HumanLabelsOfAnalysis(store.ReadManifest(), table)) };
     }
 
     /// <summary>Renders <paramref name="results"/> into <paramref name="outDir"/> (HTML, Markdown, JSON, CSV, SVG, PNG).</summary>
@@ -427,7 +448,9 @@ public sealed partial class RunPipeline
     private AnalysisResults? TryAnalyze(RunStore store, AnalysisOptions? options)
     {
         var table = store.ReadProbeTable(includeTexts: true);
-        var rows = WithHumanStages(table);
+        var manifest = store.ReadManifest();
+        var human = HumanLabelsOfAnalysis(manifest, table);
+        var rows = WithHumanStages(table, human);
         if (rows.Count == 0 && table.Rollouts.Count == 0 && table.ExitRows.Count == 0) return null;
         options ??= new AnalysisOptions();
         if (options.Conditions is null)
@@ -444,18 +467,58 @@ public sealed partial class RunPipeline
             RealContinuations = table.RealContinuations,
             Dataset = table.Conversations.Values.FirstOrDefault()?.Source.Dataset,
         };
-        return DecisionFidelityAnalysis.Analyze(input, options) with { Manifest = Manifest(store), ProbeTableStamp = store.ReadContentStamp() };
+        var instrumentOf = options.Conditions!.Where(c => c.Instrument is not null).ToDictionary(c => c.Name, c => c.Instrument!, StringComparer.Ordinal);
+        var corpusEngagement = CorpusEngagementOf(manifest);
+        var sampleEngagement = SelectionStatistics.Engagement(table.Conversations.Values, human);
+        // Name the human labels only when they label something here (a PersuasionForGood corpus stripped of its acts has none).
+        var labelled = sampleEngagement.All.HumanLabelledTurns > 0 || corpusEngagement?.All.HumanLabelledTurns > 0;
+        var selection = new SelectionCheck(corpusEngagement, sampleEngagement, SelectionChecks.InstrumentShares(rows, instrumentOf), labelled ? human?.Source : null)
+        {
+            CorpusInstruments = CorpusInstrumentSharesOf(manifest),
+            HumanLabelsSha256 = (human as LabelsFileHumanLabels)?.Sha256,
+        };
+        return DecisionFidelityAnalysis.Analyze(input, options) with { Manifest = Manifest(store), ProbeTableStamp = store.ReadContentStamp(), Selection = selection };
     }
 
-    private IReadOnlyList<ProbeRow> WithHumanStages(ProbeTable table)
+    /// <summary>The human labels a run session reads (checked against the corpus now, so a wrong file fails before any work):
+    /// the pipeline's own, the experiment's <c>human_labels:</c> file, or PersuasionForGood's acts when the corpus has them.</summary>
+    private IHumanLabels? HumanLabelsOfRun(Experiment experiment, IReadOnlyList<Conversation> corpus)
     {
-        var human = _options.HumanLabels ?? ActMappingHumanLabels.For(table.Conversations.Values);
+        if (_options.HumanLabels is { } given) return given;
+        if (experiment.HumanLabels is not { } path) return ActMappingHumanLabels.For(corpus);
+        var byId = new Dictionary<string, Conversation>(StringComparer.Ordinal);
+        foreach (var c in corpus) byId.TryAdd(c.Id, c);
+        return LabelsFileHumanLabels.Read(path, null, byId);
+    }
+
+    /// <summary>The human labels an analysis attaches to the probe rows: the pipeline's own, the labels file the run's manifest
+    /// names (read again, so a file changed since the run is used as it is now), or PersuasionForGood's acts.</summary>
+    private IHumanLabels? HumanLabelsOfAnalysis(RunManifest? manifest, ProbeTable table)
+    {
+        if (_options.HumanLabels is { } given) return given;
+        if (manifest?.HumanLabels is not { } file) return ActMappingHumanLabels.For(table.Conversations.Values);
+        if (!File.Exists(file.Path))
+            throw new DfidException($"{file.Path}: the human labels file of this run (human_labels: in the experiment) is missing; " +
+                "restore it, or remove human_labels: from the experiment and run it again (it resumes with nothing to do).", 2);
+        return LabelsFileHumanLabels.Read(file.Path);
+    }
+
+    private static IReadOnlyList<ProbeRow> WithHumanStages(ProbeTable table, IHumanLabels? human)
+    {
         if (human is null) return table.Rows;
         return table.Rows.Select(r => r with { HumanStage = human.StageOf(table.Conversations[r.ConversationId], r.ProbeTurn) }).ToList();
     }
 
+    private static EngagementStatistics? CorpusEngagementOf(RunManifest? manifest) => manifest?.CorpusEngagement switch
+    {
+        EngagementStatistics e => e,
+        JsonElement { ValueKind: JsonValueKind.Object } j => j.Deserialize<EngagementStatistics>(RunStore.Json),
+        _ => null,
+    };
+
+    // The corpus statistics are in the results' selection check (snake_case); the manifest copy would repeat them.
     private static JsonElement? Manifest(RunStore store) =>
-        store.ReadManifest() is { } manifest ? JsonSerializer.SerializeToElement(manifest, ManifestJson) : null;
+        store.ReadManifest() is { } manifest ? JsonSerializer.SerializeToElement(manifest with { CorpusEngagement = null, CorpusInstrumentShares = null }, ManifestJson) : null;
 }
 
 /// <summary>The progress of a session: its probes, then its rollouts, with the session's counters.</summary>

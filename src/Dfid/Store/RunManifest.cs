@@ -46,7 +46,27 @@ public sealed record RunManifest(
 
     /// <summary>The run's provider batches over all sessions, when there are any.</summary>
     public BatchTotals? Batches { get; init; }
+
+    /// <summary>The labels file of the experiment's <c>human_labels:</c> as the latest session read it; null without one.</summary>
+    public RunHumanLabels? HumanLabels { get; init; }
+
+    /// <summary>Engagement statistics of the whole corpus for the selection check (the analysis' <c>EngagementStatistics</c>,
+    /// read back as JSON); null for runs recorded before the check existed.</summary>
+    public object? CorpusEngagement { get; init; }
+
+    /// <summary>The offline instruments' resisting shares at the probe positions of every corpus conversation for the
+    /// selection check (the analysis' <c>CorpusResistingShare</c> list, read back as JSON); null until a session completes.</summary>
+    public object? CorpusInstrumentShares { get; init; }
 }
+
+/// <summary>The human labels file a run is analysed with (<c>human_labels:</c>).</summary>
+/// <param name="Path">The labels file (full path); the analysis reads it from here.</param>
+/// <param name="Sha256">SHA-256 of the file when the session read it.</param>
+/// <param name="Labels">Labels in the file.</param>
+/// <param name="Turns">Labelled turns.</param>
+/// <param name="Annotators">Its annotators, in order of first appearance.</param>
+/// <param name="Rule">How one stage per turn is chosen when several annotators labelled it.</param>
+public sealed record RunHumanLabels(string Path, string Sha256, int Labels, int Turns, IReadOnlyList<string> Annotators, string Rule);
 
 /// <summary>The provider batches of a run (batch execution), over all its sessions.</summary>
 /// <param name="Batches">Provider batches submitted.</param>

@@ -31,22 +31,27 @@ internal static class LearnedTrainer
         return list;
     }
 
-    public static List<StageExample> StageExamples(ActMapping mapping, IReadOnlyList<Conversation> corpus)
+    public static List<StageExample> StageExamples(ActMapping mapping, IReadOnlyList<Conversation> corpus) =>
+        StageExamples(mapping.StageOfTurn, corpus);
+
+    /// <summary>The user turns of <paramref name="corpus"/> that <paramref name="stageOf"/> gives a human stage.</summary>
+    public static List<StageExample> StageExamples(Func<Conversation, int, Stage?> stageOf, IReadOnlyList<Conversation> corpus)
     {
         var list = new List<StageExample>();
         foreach (var c in corpus)
         {
             var key = LearnedModel.Key(c);
             for (var i = 0; i < c.Turns.Length; i++)
-                if (mapping.StageOfTurn(c, i) is { } label)
+                if (c.Turns[i].Role == Role.User && stageOf(c, i) is { } label)
                     list.Add(new StageExample(key, i, c.Turns[i].Text, StageContext.Of(c, i), (int)label));
         }
         return list;
     }
 
-    /// <summary>SHA-256 over the model format, feature layout, options, embedder and every training turn with its context and label.</summary>
+    /// <summary>SHA-256 over the model format, feature layout, options, embedder, the training sources (when given) and every
+    /// training turn with its context and label.</summary>
     public static string Hash(LearnedTarget target, LearnedInstrumentOptions o, ITextEmbedder embedder,
-        IEnumerable<(string Key, int Turn, string Text, string? Context, string? Context2, int Label)> examples)
+        IEnumerable<(string Key, int Turn, string Text, string? Context, string? Context2, int Label)> examples, string? sources = null)
     {
         using var h = IncrementalHash.CreateHash(HashAlgorithmName.SHA256);
         void Add(string s) { h.AppendData(Encoding.UTF8.GetBytes(s)); h.AppendData([0]); }
@@ -60,6 +65,8 @@ internal static class LearnedTrainer
                 $"inner{o.InnerFolds}|it{o.StageIterations}|lex{o.LexicalL2:R}|df{MinDocumentFrequency}|cap{o.MaxResistingAtDeciding:R}|margin{StageDecisionRule.ShiftMargin:R}|" +
                 $"shifts{string.Join(",", StageDecisionRule.Shifts)}|thresholds{string.Join(",", StageDecisionRule.Thresholds)}"));
         Add($"{embedder.ModelId}|{embedder.Dimensions}");
+        // Absent for a model trained on the run's own corpus, so those hashes (and cached models) stay as they were.
+        if (sources is not null) Add("sources|" + sources);
         foreach (var e in examples.OrderBy(e => e.Key, StringComparer.Ordinal).ThenBy(e => e.Turn))
         {
             Add(e.Key);
@@ -83,8 +90,18 @@ internal static class LearnedTrainer
         return map;
     }
 
+    /// <summary>Loads the model of these training turns from the cache, or trains and saves it.</summary>
+    /// <param name="target">Stage or action model.</param>
+    /// <param name="classes">Class names in label order.</param>
+    /// <param name="options">Training options (the mapping labels the corpus unless <paramref name="stageOf"/> is given).</param>
+    /// <param name="corpus">The training conversations.</param>
+    /// <param name="embedder">The sentence embedder.</param>
+    /// <param name="ct">Cancels training.</param>
+    /// <param name="stageOf">Stage model only: the human stage of a user turn (a labels file, several sources); null: the mapping's acts.</param>
+    /// <param name="sources">Identity of the training sources, hashed into the training hash; null for the run's own corpus.</param>
     public static LearnedModel LoadOrTrain(LearnedTarget target, string[] classes, LearnedInstrumentOptions options,
-        IReadOnlyList<Conversation> corpus, ITextEmbedder embedder, CancellationToken ct)
+        IReadOnlyList<Conversation> corpus, ITextEmbedder embedder, CancellationToken ct,
+        Func<Conversation, int, Stage?>? stageOf = null, string? sources = null)
     {
         options.Validate();
         var name = target.ToString().ToLowerInvariant();
@@ -94,9 +111,9 @@ internal static class LearnedTrainer
         IReadOnlyList<string> keys;
         if (target == LearnedTarget.Stage)
         {
-            stages = StageExamples(options.Mapping, corpus);
+            stages = StageExamples(stageOf ?? options.Mapping.StageOfTurn, corpus);
             keys = [.. stages.Select(e => e.ConversationKey)];
-            hash = Hash(target, options, embedder, stages.Select(e => (e.ConversationKey, e.TurnIndex, e.Text, e.Context.Agent, e.Context.PreviousUser, e.Label)));
+            hash = Hash(target, options, embedder, stages.Select(e => (e.ConversationKey, e.TurnIndex, e.Text, e.Context.Agent, e.Context.PreviousUser, e.Label)), sources);
         }
         else
         {
@@ -106,10 +123,13 @@ internal static class LearnedTrainer
         }
         var conversations = keys.Distinct().Count();
         if (conversations < options.Folds)
-            throw new DfidException(
-                $"learned {name} model: {conversations} conversation(s) carry '{LabelSet(target, options.Mapping)}' labels " +
-                $"mapped by {options.Mapping.Source}; at least {options.Folds} (the number of folds) are needed. " +
-                "Use an annotated corpus (e.g. the PersuasionForGood 300 annotated dialogues).", 1);
+            throw new DfidException(sources is not null
+                ? $"learned {name} model: the training sources ({sources}) have human labels in {conversations} conversation(s); at least {options.Folds} " +
+                  "(the number of folds) are needed. Add labelled conversations (dfid annotate) or a corpus with mapped acts."
+                : $"learned {name} model: {conversations} conversation(s) carry '{LabelSet(target, options.Mapping)}' labels " +
+                  $"mapped by {options.Mapping.Source}; at least {options.Folds} (the number of folds) are needed. " +
+                  "Use an annotated corpus (e.g. the PersuasionForGood 300 annotated dialogues), or train on one from another corpus " +
+                  "(learned: { kind: learned, train: [p4g.jsonl] }, or --train FILE), or on your own labels (dfid annotate).", 1);
         var path = Path.Combine(options.CacheDirectory, $"learned-{name}-{hash[..16]}.json");
         if (!options.ForceRetrain && LearnedModel.TryLoad(path, hash) is { } cached)
         {

@@ -1,6 +1,4 @@
-using Dfid.Instrument;
-
-namespace Dfid.Annotation;
+namespace Dfid.Instrument;
 
 /// <summary>
 /// One person's label of one real user turn: a line of a <c>dfid.labels/1</c> file. A turn may carry labels of several

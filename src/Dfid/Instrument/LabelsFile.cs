@@ -2,9 +2,8 @@ using System.Globalization;
 using System.Text;
 using System.Text.Json;
 using Dfid.Corpus;
-using Dfid.Instrument;
 
-namespace Dfid.Annotation;
+namespace Dfid.Instrument;
 
 /// <summary>
 /// Reads, checks and writes <c>dfid.labels/1</c> files: JSON Lines, one human label per line (docs/labels-format.md).
