@@ -95,7 +95,8 @@ internal sealed class RunRecorder : IDisposable
 
     private void Count<T>(Answer<T> answer)
     {
-        if (!answer.IsOk) Interlocked.Increment(ref _failures);
+        // A simulated exit is an answer (the user left), not a failure.
+        if (!answer.IsOk && answer.Status != AnswerStatus.Exit) Interlocked.Increment(ref _failures);
         if (answer.Call is not { } call) return;
         Interlocked.Increment(ref _calls);
         if (call.CacheHit) Interlocked.Increment(ref _cacheHits);

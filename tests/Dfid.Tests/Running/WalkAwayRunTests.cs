@@ -105,6 +105,9 @@ public sealed partial class WalkAwayRunTests
         Assert.Equal(RunEnd.Completed, session.Outcome.End);
         using var store = RunStore.Open(Path.Combine(dir, "run"));
         var table = store.ReadProbeTable(includeTexts: true);
+        // Exits are answers, not failures: the only failures counted are the replay sides' "no more real turns" (Empty).
+        Assert.Equal(table.RolloutTurns.Count(t => t.Status == "empty"), session.Outcome.Progress.Failures);
+        Assert.Contains(table.ExitRows, r => r.SimExit == true);
         var corpus = Corpus().ToDictionary(c => c.Id);
         var exitConversations = corpus.Values.Where(c => c.Outcome.Converted == false && c.Turns[^1].Role == Role.Agent).Select(c => c.Id).ToHashSet();
         Assert.Equal(4, exitConversations.Count);

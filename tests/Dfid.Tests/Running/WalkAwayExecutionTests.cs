@@ -52,3 +52,45 @@ public sealed partial class WalkAwayRunTests
         Assert.True(phases.Count(p => p == BatchExecutor.RolloutPhase) >= 4, string.Join(", ", phases));
     }
 }
+
+public sealed partial class WalkAwayRunTests
+{
+    [Fact]
+    public async Task ThreeShardsMerged_ExitProbesAndRollouts_EqualTheUnshardedRun()
+    {
+        // Given: exit probes and replay rollouts with two samples, the LLM judge on the loopback server
+        await using var server = LoopbackOpenAiServer.Start(r => Scripted(r, int.MaxValue));
+        var dir = TestData.TempDir();
+        var path = WriteExperiment(dir, server.BaseUrl, """
+            probes: { positions: [0.3, 0.6, 0.9], exits: true }
+            simulators:
+              replay: { kind: replay }
+            agents:
+              real: { kind: replay }
+            conditions:
+              - { simulator: replay, instrument: judge }
+              - { simulator: replay, instrument: judge, mode: rollout, agent: real, name: replay-rollout }
+            rollouts: { start: 0.3, max_user_turns: 3, samples: 2 }
+            """);
+        var pipeline = new RunPipeline();
+        string Dir(string name) => Path.Combine(dir, name);
+
+        // When: the whole run, and three shards merged
+        Assert.Equal(RunEnd.Completed, (await pipeline.RunAsync(ExperimentParser.Load(path), new RunSettings(Dir("whole")))).Outcome.End);
+        for (var k = 1; k <= 3; k++)
+            Assert.Equal(RunEnd.Completed, (await pipeline.RunAsync(ExperimentParser.Load(path),
+                new RunSettings(Dir($"shard{k}")) { Shard = RunShard.Parse($"{k}/3") })).Outcome.End);
+        pipeline.MergeShards([Dir("shard1"), Dir("shard2"), Dir("shard3")], Dir("merged"));
+
+        // Then: the same probe, exit and rollout rows, and the same analysis (walk-away included)
+        string Store(string name, IReadOnlyList<string> queries) => StoreDump.Of(Path.Combine(Dir(name), Dfid.Store.RunStore.FileName), queries);
+        Assert.Equal(Store("whole", StoreDump.ProbeTables), Store("merged", StoreDump.ProbeTables));
+        Assert.Equal(Store("whole", StoreDump.RolloutTables), Store("merged", StoreDump.RolloutTables));
+        Assert.Contains("exit", Store("merged", ["SELECT status FROM sim_turns"]), StringComparison.OrdinalIgnoreCase);
+        static string Numbers(Dfid.Analysis.AnalysisResults r) =>
+            Dfid.Analysis.AnalysisResultsJson.Serialize(r with { Manifest = null, ProbeTableStamp = null });
+        var whole = pipeline.Analyze(Dir("whole"));
+        Assert.NotNull(whole.Conditions.Single(c => c.Name == "replay-rollout").WalkAway);
+        Assert.Equal(Numbers(whole), Numbers(pipeline.Analyze(Dir("merged"))));
+    }
+}
