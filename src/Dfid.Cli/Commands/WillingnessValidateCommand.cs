@@ -71,7 +71,8 @@ internal sealed class WillingnessValidateCommand(IAnsiConsole console) : AsyncCo
     private void Render(WillingnessReport r)
     {
         static string F(double? v) => v is { } x && double.IsFinite(x) ? x.ToString("0.000", CultureInfo.InvariantCulture) : "–";
-        static string Ci(IntervalEstimate e) => Markup.Escape($"[{F(e.Low)}, {F(e.High)}]");
+        static string Ci(IntervalEstimate e) => $"[{F(e.Low)}, {F(e.High)}]";
+        static string CiCell(IntervalEstimate e) => Markup.Escape(Ci(e));
         console.MarkupLine(Markup.Escape($"willingness model {r.TrainingHash[..16]}: {r.Conversations} conversations ({r.ConvertedConversations} converted), " +
             $"{r.Points} points, {r.Folds} folds; {r.OutOfFold} of {r.Points} points scored out-of-fold"));
         var t = new Table().Title(Markup.Escape("P(converted): out-of-fold AUC [95% CI] and Brier, model vs position-only baseline"))
@@ -80,8 +81,8 @@ internal sealed class WillingnessValidateCommand(IAnsiConsole console) : AsyncCo
             .AddColumn(new TableColumn("baseline AUC").RightAligned()).AddColumn(new TableColumn("95% CI").RightAligned()).AddColumn(new TableColumn("Brier").RightAligned())
             .AddColumn(new TableColumn("AUC gain").RightAligned()).AddColumn(new TableColumn("95% CI").RightAligned());
         foreach (var o in r.Outcome)
-            t.AddRow(o.Points, $"{o.NotConverted}/{o.Converted}", F(o.Auc.Value), Ci(o.Auc), F(o.Brier), F(o.BaselineAuc.Value), Ci(o.BaselineAuc), F(o.BaselineBrier),
-                F(o.AucGain.Value), Ci(o.AucGain));
+            t.AddRow(o.Points, $"{o.NotConverted}/{o.Converted}", F(o.Auc.Value), CiCell(o.Auc), F(o.Brier), F(o.BaselineAuc.Value), CiCell(o.BaselineAuc), F(o.BaselineBrier),
+                F(o.AucGain.Value), CiCell(o.AucGain));
         console.Write(t);
         var c = new Table().Title("calibration of P(converted), all points").AddColumn("bin").AddColumn(new TableColumn("n").RightAligned())
             .AddColumn(new TableColumn("mean predicted").RightAligned()).AddColumn(new TableColumn("observed").RightAligned());

@@ -23,7 +23,7 @@ internal readonly record struct WillingnessPoint(Conversation Conversation, int 
 internal static class WillingnessFeatures
 {
     /// <summary>Bumped whenever the layout changes, so cached models are retrained.</summary>
-    public const string Version = "willingness-features/1+" + CommitmentCues.Version;
+    public const string Version = "willingness-features/2+" + CommitmentCues.Version;
 
     /// <summary>One-hot buckets of the number of user turns so far: 0 … <see cref="OrdinalBuckets"/> − 2, and the rest.</summary>
     public const int OrdinalBuckets = 16;

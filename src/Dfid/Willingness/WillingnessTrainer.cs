@@ -69,7 +69,10 @@ internal sealed record WillingnessWeights(
         try
         {
             var m = JsonSerializer.Deserialize<WillingnessWeights>(File.ReadAllText(path), Json);
-            return m is not null && m.Format == FormatTag && m.TrainingHash == expectedHash ? m : null;
+            // A file written by another feature layout under the same hash (a layout change without a version bump) is retrained.
+            var dims = m is null ? -1 : WillingnessFeatures.DenseLength(m.EmbeddingDimensions);
+            return m is not null && m.Format == FormatTag && m.TrainingHash == expectedHash && m.Features == WillingnessFeatures.Version
+                && m.OutcomeFolds.Append(m.OutcomeFull).Concat(m.HazardFolds).Append(m.HazardFull).All(s => s.DenseDims == dims) ? m : null;
         }
         catch (Exception ex) when (ex is JsonException or FormatException or NotSupportedException)
         {
