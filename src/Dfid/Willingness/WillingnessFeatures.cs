@@ -100,9 +100,9 @@ internal static class WillingnessFeatures
                 var v = vectors[slot[c.Turns[i].Text]];
                 for (var j = 0; j < d; j++) f[2 * d + j] += v[j];
                 ordinal++;
-                logWords += LogWords(c.Turns[i].Text);
-                var cue = CommitmentCues.Read(c.Turns[i].Text);
-                lastCue = [cue.NamesPositiveAmount, cue.NamesOnlyZero, cue.Declines, cue.IsRefusal];
+                var facts = stages.FactsOf(c.Turns[i].Text);
+                logWords += facts.LogWords;
+                lastCue = facts.Cues;
                 for (var q = 0; q < 4; q++) anyCue[q] |= lastCue[q];
             }
             if (ordinal > 0)
@@ -139,7 +139,7 @@ internal static class WillingnessFeatures
         ("cues", 3 * d + 3 * Stages + OrdinalBuckets + Scalars, Cues),
     ];
 
-    private static double LogWords(string text) => Math.Log(1 + text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length) / 4;
+    internal static double LogWords(string text) => Math.Log(1 + text.Split((char[]?)null, StringSplitOptions.RemoveEmptyEntries).Length) / 4;
 }
 
 /// <summary>The learned instrument's calibrated stage probabilities of user turns, remembered per turn as the instrument sees
@@ -149,6 +149,16 @@ internal static class WillingnessFeatures
 internal sealed class StageProbabilities(LearnedInstrument instrument)
 {
     private readonly ConcurrentDictionary<(string Key, int Ordinal, string Text, string? Agent, string? Previous), double[]> _memo = new();
+    private readonly ConcurrentDictionary<string, (bool[] Cues, double LogWords)> _facts = new(StringComparer.Ordinal);
+
+    /// <summary>The commitment cues (positive amount, only zero, declines, refusal) and the scaled log word count of a user
+    /// turn, read once per text: every later history that holds the turn reuses them (a rollout re-reads its whole history
+    /// at each turn).</summary>
+    public (bool[] Cues, double LogWords) FactsOf(string text) => _facts.GetOrAdd(text, static t =>
+    {
+        var cue = CommitmentCues.Read(t);
+        return ([cue.NamesPositiveAmount, cue.NamesOnlyZero, cue.Declines, cue.IsRefusal], WillingnessFeatures.LogWords(t));
+    });
 
     /// <summary>The training hash of the stage model (part of the willingness model's hash).</summary>
     public string ModelHash => instrument.TrainingHash;
