@@ -32,7 +32,7 @@ internal static partial class ReportBuilder
                 "willingness model, cross-fitted so the model serving a conversation never saw its outcome) and, where the exit is offered, " +
                 "whether an unwilling user leaves now (the model's exit hazard); the base simulator then answers in that state. Targets: " +
                 "Δ at most half the ungated Δ, |E[D̄|y=1]| no worse than the ungated one + 0.05, walk-away curves closer to the real ones " +
-                "(smaller log-rank χ²).")]));
+                "(a smaller sum of the within-stratum log-rank χ²).")]));
         var probeRows = pairs.Where(p => p.Gated.Mode == ConditionModes.Probe).Select(p => (IReadOnlyList<ReportCell>)[
             p.Gated.Name, p.Ungated.Name,
             Signed(p.Gated.Delta.Value), Ci(p.Gated.Delta.CiLow, p.Gated.Delta.CiHigh), Signed(p.Ungated.Delta.Value), Ci(p.Ungated.Delta.CiLow, p.Ungated.Delta.CiHigh),
@@ -52,16 +52,24 @@ internal static partial class ReportBuilder
                 Est(g.Real.NotConverted.Rate), Est(g.Sim.NotConverted.Rate), Est(u.Sim.NotConverted.Rate),
                 Est(g.Real.Converted.Rate), Est(g.Sim.Converted.Rate), Est(u.Sim.Converted.Rate),
                 Est(g.LogrankChiSquare?.NotConverted), Est(u.LogrankChiSquare?.NotConverted),
-                Est(g.LogrankChiSquare?.Stratified), Est(u.LogrankChiSquare?.Stratified),
+                Est(g.LogrankChiSquare?.Converted), Est(u.LogrankChiSquare?.Converted),
+                Est(WithinStrata(g)), Est(WithinStrata(u)),
                 Signed(g.RolloutDelta.Delta.Value), Signed(u.RolloutDelta.Delta.Value),
-                Met(g.LogrankChiSquare?.Stratified is { } a && u.LogrankChiSquare?.Stratified is { } b ? a < b : null)];
+                Met(WithinStrata(g) is { } a && WithinStrata(u) is { } b ? a < b : null)];
         }).ToList();
         if (rolloutRows.Count > 0)
             blocks.Add(new TableBlock(new ReportTable("gate-rollouts", "Rollouts: walk-away rates (real, gated, ungated) per stratum and the log-rank χ² of simulated against real curves (smaller is closer).",
                 ["gated", "ungated", "walk-away y=0 real", "gated", "ungated", "walk-away y=1 real", "gated", "ungated",
-                 "log-rank χ² y=0 gated", "ungated", "stratified χ² gated", "ungated", "rollout Δ gated", "ungated", "curves closer"], rolloutRows)));
+                 "log-rank χ² y=0 gated", "ungated", "χ² y=1 gated", "ungated", "χ² y=0 + y=1 gated", "ungated", "rollout Δ gated", "ungated", "curves closer"], rolloutRows)));
+            // The stratified test sums O − E over the strata before squaring, so a simulator that leaves too rarely in one stratum
+            // and too often in the other can look close; the sum of the within-stratum statistics cannot.
+            blocks.Add(new ParagraphBlock("Curves closer: the sum of the within-stratum log-rank χ² (each 1 df) is smaller for the gated simulator. " +
+                "The stratified log-rank statistic is not used for this: it adds observed − expected over the strata before squaring, so deviations in opposite directions (too few exits of non-converters, too many of converters) cancel in it."));
         return blocks;
     }
+
+    private static double? WithinStrata(Analysis.WalkAwayResult w) =>
+        w.LogrankChiSquare is { NotConverted: { } a, Converted: { } b } ? a + b : null;
 
     private static bool? HalvesDelta(ConditionResult gated, ConditionResult ungated) =>
         gated.Delta.Value is { } g && ungated.Delta.Value is { } u ? g <= u / 2 : null;
