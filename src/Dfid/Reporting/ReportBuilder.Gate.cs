@@ -58,6 +58,7 @@ internal static partial class ReportBuilder
                 Met(WithinStrata(g) is { } a && WithinStrata(u) is { } b ? a < b : null)];
         }).ToList();
         if (rolloutRows.Count > 0)
+        {
             blocks.Add(new TableBlock(new ReportTable("gate-rollouts", "Rollouts: walk-away rates (real, gated, ungated) per stratum and the log-rank χ² of simulated against real curves (smaller is closer).",
                 ["gated", "ungated", "walk-away y=0 real", "gated", "ungated", "walk-away y=1 real", "gated", "ungated",
                  "log-rank χ² y=0 gated", "ungated", "χ² y=1 gated", "ungated", "χ² y=0 + y=1 gated", "ungated", "rollout Δ gated", "ungated", "curves closer"], rolloutRows)));
@@ -65,6 +66,7 @@ internal static partial class ReportBuilder
             // and too often in the other can look close; the sum of the within-stratum statistics cannot.
             blocks.Add(new ParagraphBlock("Curves closer: the sum of the within-stratum log-rank χ² (each 1 df) is smaller for the gated simulator. " +
                 "The stratified log-rank statistic is not used for this: it adds observed − expected over the strata before squaring, so deviations in opposite directions (too few exits of non-converters, too many of converters) cancel in it."));
+        }
         return blocks;
     }
 
