@@ -8,6 +8,7 @@ using Dfid.Probing;
 using Dfid.Simulation;
 using Dfid.Tests.Running;
 using Dfid.Willingness;
+using Microsoft.Extensions.AI;
 
 namespace Dfid.Tests.Willingness;
 
@@ -178,6 +179,67 @@ public sealed class GatedSimulatorTests
                     Assert.Equal(draw.State == GateState.Willing, converted.Contains(source));
                 }
         Assert.True(exits > 0, "no exit was drawn: the fixture's hazard should give some");
+    }
+
+    [Fact]
+    public async Task Gate_OverPersona_SendsThePersonaWhenWilling_TheUnwillingLicenseWhenUnwilling_AndNoExitRule()
+    {
+        // The test is about which prompt the gate picks, so the model is a recording double.
+        var corpus = Corpus();
+        var chat = new RecordingChat();
+        var context = new ComponentContext(Core.Domain.ForDataset("persuasionforgood"), corpus, corpus, _ => chat, () => new CachingTextEmbedder(MiniLm), TestData.TempDir());
+        var spec = new SimulatorSpec("gated-persona", "gated", new ModelSettings("openai:fake"), new ComponentOptions(new Dictionary<string, string> { ["base"] = "persona" }), 1);
+        var kind = new GatedSimulatorKind();
+        var sim = (GatedSimulator)await kind.BuildAsync(spec, context);
+        // The license's first sentence (the rest carries the domain's {decision} placeholder, filled in the sent prompt).
+        var license = SimulatorPrompt.License().Split(". ")[0];
+        var exitRule = SimulatorPrompt.ExitRule().Trim();
+        var states = new HashSet<GateState>();
+        foreach (var c in corpus.Take(8))
+            foreach (var t in ProbeSelector.EligibleUserTurns(c, skipGreeting: true))
+            {
+                var request = new SimulationRequest(c, t) { OfferExit = true };
+                var draw = sim.Draw(request);
+                states.Add(draw.State);
+                chat.Last = null;
+                var a = await sim.ReplyAsync(request);
+                if (draw.State == GateState.Exit)
+                {
+                    Assert.Equal(AnswerStatus.Exit, a.Status);
+                    Assert.Null(chat.Last); // a drawn exit asks no model
+                    continue;
+                }
+                var sent = string.Join("\n", chat.Last!.Select(m => m.Text));
+                Assert.Equal(draw.State == GateState.Unwilling, sent.Contains(license, StringComparison.Ordinal));
+                Assert.DoesNotContain(exitRule, sent, StringComparison.Ordinal);
+                Assert.Equal("ok", a.Value);
+            }
+        Assert.Contains(GateState.Willing, states);
+        Assert.Contains(GateState.Unwilling, states);
+        var d = kind.Describe(spec, sim);
+        Assert.Equal("openai:fake", d.Model);
+        Assert.Contains(license, d.Prompts["unwilling"], StringComparison.Ordinal);
+        Assert.Equal(sim.Model.TrainingHash, d.Options["willingness.training_hash"]);
+    }
+
+    private sealed class RecordingChat : IChatClient
+    {
+        public IReadOnlyList<ChatMessage>? Last { get; set; }
+
+        public Task<ChatResponse> GetResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default)
+        {
+            Last = [.. messages];
+            return Task.FromResult(new ChatResponse(new ChatMessage(ChatRole.Assistant, "ok")));
+        }
+
+        public IAsyncEnumerable<ChatResponseUpdate> GetStreamingResponseAsync(IEnumerable<ChatMessage> messages, ChatOptions? options = null, CancellationToken cancellationToken = default) =>
+            throw new NotSupportedException();
+
+        public object? GetService(Type serviceType, object? serviceKey = null) => null;
+
+        public void Dispose()
+        {
+        }
     }
 
     [Fact]
