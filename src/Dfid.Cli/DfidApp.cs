@@ -61,5 +61,6 @@ public static class DfidApp
         Commands.ReportCommands.Register(config);
         Commands.AnnotateCommands.Register(config);
         Commands.LabelsCommands.Register(config);
+        Commands.WillingnessCommands.Register(config);
     }
 }

@@ -81,7 +81,7 @@ internal sealed class DemoCommand(IAnsiConsole console) : AsyncCommand<DemoComma
         Console.Error.WriteLine(salesTalk
             ? $"conditions: replay, retrieval, persona, instructed with an LLM judge on {model}; rollouts: retrieval against the retrieval agent, persona against an LLM salesperson"
             : model is null
-            ? "conditions: replay and retrieval with the learned instrument (offline), exit probes, and rollouts of the retrieval user against the retrieval agent. Set DFID_MODEL=SPEC or pass --model SPEC to add persona and instructed with an LLM judge."
+            ? "conditions: replay, retrieval and retrieval gated by the willingness model with the learned instrument (offline), exit probes, and rollouts of the retrieval and gated retrieval users against the retrieval agent. Set DFID_MODEL=SPEC or pass --model SPEC to add persona and instructed with an LLM judge."
             : $"conditions: replay, retrieval (learned instrument); persona, instructed (LLM judge) on {model}; rollouts against the retrieval agent and an LLM persuader");
         if (!salesTalk)
             Console.Error.WriteLine("note: PersuasionForGood required about ten turns per chat, so its real early exits are rare by design; its exits are at the end of the chat.");

@@ -324,6 +324,7 @@ public sealed record DbarHistogram(IReadOnlyList<double> Edges, IReadOnlyList<in
 /// <param name="SimReply">The simulated reply.</param>
 /// <param name="RealKeySignal">The instrument's key signal on the real reply.</param>
 /// <param name="SimKeySignal">The instrument's key signal on the simulated reply.</param>
+/// <param name="SimGate">A gated simulator's drawn state and its probability for this reply (<c>gate: state=… p=…</c>), else null.</param>
 public sealed record ExampleProbe(
     string ConversationId,
     int ProbeTurn,
@@ -336,4 +337,5 @@ public sealed record ExampleProbe(
     string? RealReply,
     string? SimReply,
     string? RealKeySignal,
-    string? SimKeySignal);
+    string? SimKeySignal,
+    string? SimGate = null);

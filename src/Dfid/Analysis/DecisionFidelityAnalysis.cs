@@ -567,7 +567,7 @@ public static partial class DecisionFidelityAnalysis
                 StateNames.Of(x.Row.Real!.Stage), StateNames.Of(x.Row.Sim!.Stage), x.Gap,
                 x.Row.Action is { } a ? StateNames.Of(a) : null,
                 x.Row.Texts?.AgentTurn, x.Row.Texts?.RealReply, x.Row.Texts?.SimReply,
-                x.Row.Real!.KeySignal, x.Row.Sim!.KeySignal))
+                x.Row.Real!.KeySignal, x.Row.Sim!.KeySignal, x.Row.Texts?.SimGate))
             .ToList();
     }
 

@@ -147,6 +147,7 @@ internal static class RolloutAnalysis
                 difference);
         }
 
+        var logRank = LogRankTests(convs);
         return new WalkAwayResult(
             Cap: cap,
             Samples: convs.Max(c => c.Rows.Count),
@@ -155,7 +156,7 @@ internal static class RolloutAnalysis
             Real: new StratumRates(Rate(RealWalk, true), Rate(RealWalk, false)),
             Sim: new StratumRates(Rate(SimWalk, true), Rate(SimWalk, false)),
             SimMinusReal: new StratumEstimates(Diff(SimWalk, RealWalk, true), Diff(SimWalk, RealWalk, false)),
-            LogrankP: LogRank(convs),
+            LogrankP: logRank.P,
             KmCurves: new KaplanMeierByStratum(Curves(convs, true, level), Curves(convs, false, level)),
             Conversion: new ConversionRates(
                 new StratumRatesWithAll(Rate(RealConv, true), Rate(RealConv, false), All(RealConv)),
@@ -164,7 +165,10 @@ internal static class RolloutAnalysis
             RolloutDelta: Contrast(RolloutAll,
                 "rollout D: δ(simulated user turn k) − δ(k-th real user turn after the start) at matched positions (both labelled), averaged per rollout, then per conversation"),
             TeacherForced: comparison,
-            Examples: Examples(condition, convs, turns, continuations, options.RolloutExampleCount));
+            Examples: Examples(condition, convs, turns, continuations, options.RolloutExampleCount))
+        {
+            LogrankChiSquare = logRank.ChiSquare,
+        };
     }
 
     private static double[] Minus(double[] x, double[] y)
@@ -310,7 +314,8 @@ internal static class RolloutAnalysis
         return new KaplanMeierPair(Curve(simulated: false), Curve(simulated: true));
     }
 
-    private static LogRankByStratum LogRank(List<Conv> convs)
+    /// <summary>The log-rank p-values and χ² statistics (real vs simulated) within each stratum and stratified.</summary>
+    private static (LogRankByStratum P, LogRankByStratum ChiSquare) LogRankTests(List<Conv> convs)
     {
         var time = new List<double>();
         var events = new List<bool>();
@@ -325,19 +330,23 @@ internal static class RolloutAnalysis
                 side.AddRange(Enumerable.Repeat(simulated ? 1 : 0, t.Length));
                 stratum.AddRange(Enumerable.Repeat(converted ? 1 : 0, t.Length));
             }
-        double? Within(int s)
+        LogRankResult? Within(int s)
         {
             var idx = Enumerable.Range(0, time.Count).Where(i => stratum[i] == s).ToArray();
             if (idx.Length == 0) return null;
-            return Finite(Survival.LogRank(idx.Select(i => time[i]).ToArray(), idx.Select(i => events[i]).ToArray(), idx.Select(i => side[i]).ToArray()).PValue);
+            return Survival.LogRank(idx.Select(i => time[i]).ToArray(), idx.Select(i => events[i]).ToArray(), idx.Select(i => side[i]).ToArray());
         }
         // Stratum codes must be dense from 0: with one stratum present it is the plain test.
         var codes = stratum.Distinct().Count() == 1 ? new int[stratum.Count] : [.. stratum];
-        var stratified = Finite(Survival.StratifiedLogRank([.. time], [.. events], [.. side], codes).PValue);
-        return new LogRankByStratum(Within(1), Within(0), stratified);
+        var stratified = Survival.StratifiedLogRank([.. time], [.. events], [.. side], codes);
+        var (conv, not) = (Within(1), Within(0));
+        return (new LogRankByStratum(Finite(conv?.PValue), Finite(not?.PValue), Finite(stratified.PValue)),
+            new LogRankByStratum(Finite(conv?.ChiSquare), Finite(not?.ChiSquare), Finite(stratified.ChiSquare)));
     }
 
     private static double? Finite(double x) => double.IsFinite(x) ? x : null;
+
+    private static double? Finite(double? x) => x is { } v && double.IsFinite(v) ? v : null;
 
     // ---- examples ------------------------------------------------------------------------------------
 
@@ -377,7 +386,7 @@ internal static class RolloutAnalysis
                 var r = x.Row;
                 var simulated = (turnsOf.GetValueOrDefault((r.ConversationId, r.Sample)) ?? [])
                     .OrderBy(t => t.Step)
-                    .Select(t => new ExampleTurn(t.Step, t.Role, t.Text, t.Stage is { } s ? StateNames.Of(s) : null, t.Status))
+                    .Select(t => new ExampleTurn(t.Step, t.Role, t.Text, t.Stage is { } s ? StateNames.Of(s) : null, t.Status, t.Gate))
                     .ToList();
                 var real = realOf.GetValueOrDefault((r.ConversationId, r.StartTurn));
                 return new RolloutExample(r.ConversationId, r.Converted, r.Sample, r.StartTurn, EndName(r.End), r.UserTurns, r.RealUserTurns, r.RealExit,

@@ -110,7 +110,12 @@ public sealed record WalkAwayResult(
     ConversionRates Conversion,
     EndpointResult RolloutDelta,
     TeacherForcedComparison? TeacherForced,
-    IReadOnlyList<RolloutExample> Examples);
+    IReadOnlyList<RolloutExample> Examples)
+{
+    /// <summary>The log-rank χ² statistics (1 df) behind <see cref="LogrankP"/>: how far the simulated walk-away curves are
+    /// from the real ones (smaller is closer); null where undefined.</summary>
+    public LogRankByStratum? LogrankChiSquare { get; init; }
+}
 
 /// <summary>Rollout counts per stratum.</summary>
 /// <param name="Converted">Converted stratum.</param>
@@ -219,4 +224,5 @@ public sealed record RolloutExample(
 /// <param name="Text">What was said (null for an exit or a failure).</param>
 /// <param name="Stage">The instrument's stage of a user turn.</param>
 /// <param name="Status">ok, exit, decision or a failure status.</param>
-public sealed record ExampleTurn(int Step, string Role, string? Text, string? Stage, string Status);
+/// <param name="Gate">A gated simulator's drawn state and its probability for a simulated user turn (<c>gate: state=… p=…</c>), else null.</param>
+public sealed record ExampleTurn(int Step, string Role, string? Text, string? Stage, string Status, string? Gate = null);

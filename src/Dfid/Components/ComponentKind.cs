@@ -43,6 +43,10 @@ public interface IComponentKind<in TSpec, TComponent>
     /// <summary>Whether the kind needs a <c>model:</c> (with the model keys <c>temperature</c>, <c>top_p</c>, ...).</summary>
     bool UsesModel { get; }
 
+    /// <summary>Whether a spec with these options must name a model (only asked when <see cref="UsesModel"/>); a kind that
+    /// wraps another (<c>gated</c>) needs one only over a model-backed base.</summary>
+    bool NeedsModel(IReadOnlyDictionary<string, string> options) => UsesModel;
+
     /// <summary>The kind's own options besides <c>kind</c> and the model keys.</summary>
     IReadOnlyList<OptionRule> Options { get; }
 

@@ -45,4 +45,5 @@ public sealed record ProbeRow(
 /// <param name="AgentTurn">The last agent turn before the probe (empty when none).</param>
 /// <param name="RealReply">What the real user said.</param>
 /// <param name="SimReply">What the simulator said (null when it failed).</param>
-public sealed record ProbeTexts(string AgentTurn, string RealReply, string? SimReply);
+/// <param name="SimGate">A gated simulator's drawn state and its probability (the <c>gate:</c> line of the raw answer), else null.</param>
+public sealed record ProbeTexts(string AgentTurn, string RealReply, string? SimReply, string? SimGate = null);

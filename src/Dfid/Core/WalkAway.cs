@@ -70,7 +70,9 @@ public sealed record RolloutRow(
 /// <param name="Text">What was written (null for an exit or a failure).</param>
 /// <param name="Stage">The instrument's stage of a user turn (null for agent turns, exits and failures).</param>
 /// <param name="Status">The answer's status: ok, exit, empty, refusal, invalid-answer, model-error.</param>
-public sealed record RolloutTurn(string Condition, string ConversationId, int Sample, int Step, string Role, string? Text, Stage? Stage, string Status);
+/// <param name="Gate">A gated simulator's drawn state and its probability (the <c>gate:</c> line of the raw answer), else null.</param>
+public sealed record RolloutTurn(string Condition, string ConversationId, int Sample, int Step, string Role, string? Text, Stage? Stage, string Status,
+    string? Gate = null);
 
 /// <summary>
 /// The real continuation of a conversation from a rollout's start: what the real user and agent actually said from

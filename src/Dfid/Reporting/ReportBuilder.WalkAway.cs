@@ -211,14 +211,14 @@ internal static partial class ReportBuilder
         }
     }
 
-    private static string TurnText(ExampleTurn t) => t.Status switch
+    private static string TurnText(ExampleTurn t) => (t.Status switch
     {
         "ok" => t.Text ?? "(text not loaded)",
         "exit" => t.Text ?? "(leaves the conversation)",
         "decision" => "(decides: the real conversation converted here)",
         "ended" => "(the real conversation ends here, on a user turn)",
         _ => $"(no answer: {t.Status})",
-    };
+    }) + (t.Gate is { } g ? " ⟨" + g + "⟩" : "");
 
     private static ReportCell Missing() => new(N.Missing, null, true);
 }

@@ -15,7 +15,8 @@ internal static partial class ReportBuilder
         var manifest = results.Manifest ?? extras.Manifest;
         var sections = new List<ReportSection>
         {
-            VerdictSection(depth),
+            VerdictSection(depth) is var verdict && GateComparisonBlocks(results, manifest) is { Count: > 0 } gate
+                ? verdict with { Blocks = [.. verdict.Blocks, .. gate] } : verdict,
             EndpointSection(depth),
             StratumMeansSection(depth),
             DistributionSection(depth, extras),
@@ -274,17 +275,19 @@ internal static partial class ReportBuilder
 
     private static ReportSection ExamplesSection(AnalysisResults r)
     {
+        // A gated simulator's drawn state goes in its own column, shown only when a condition has one.
+        var gated = r.Conditions.Any(c => c.Examples.Any(e => e.SimGate is not null));
         var rows = r.Conditions.SelectMany(c => c.Examples.Select(e => (IReadOnlyList<ReportCell>)[
             c.Name, e.ConversationId, Int(e.ProbeTurn), e.Action ?? "",
             e.AgentTurn ?? "(text not loaded)", e.RealReply ?? "(text not loaded)", e.RealStage,
-            e.SimReply ?? "(text not loaded)", e.SimStage, new ReportCell(N.SignedCount(e.Gap), e.Gap, true)])).ToList();
+            e.SimReply ?? "(text not loaded)", e.SimStage, new ReportCell(N.SignedCount(e.Gap), e.Gap, true), .. gated ? [e.SimGate ?? ""] : Array.Empty<ReportCell>()])).ToList();
         var blocks = new List<ReportBlock>
         {
             new ParagraphBlock("Non-converter probes where the simulated reply landed furthest past the real one (largest depth gap δ(sim) − δ(real), one per conversation): the same history, two replies."),
         };
         if (rows.Count == 0) blocks.Add(new ParagraphBlock("No non-converter probe with a positive depth gap."));
         else blocks.Add(new TableBlock(new ReportTable("examples", "Examples: last agent turn, real reply and simulated reply with their stages.",
-            ["condition", "conversation", "turn", "agent action", "last agent turn", "real reply", "real stage", "simulated reply", "sim stage", "gap"], rows)));
+            ["condition", "conversation", "turn", "agent action", "last agent turn", "real reply", "real stage", "simulated reply", "sim stage", "gap", .. gated ? ["gate (drawn state)"] : Array.Empty<string>()], rows)));
         return new ReportSection("examples", "Examples", blocks);
     }
 

@@ -2,6 +2,7 @@ using Dfid.Agents;
 using Dfid.Components;
 using Dfid.Instrument;
 using Dfid.Simulation;
+using Dfid.Willingness;
 
 namespace Dfid.Running;
 
@@ -17,7 +18,7 @@ public sealed record ComponentRegistries(
     ComponentRegistry<ActionsSpec, IAgentActionLabeller> Actions,
     ComponentRegistry<AgentSpec, IAgent> Agents)
 {
-    /// <summary>The built-in kinds.</summary>
+    /// <summary>The built-in kinds (the simulators' with <c>gated</c>, which lives beside the willingness model it needs).</summary>
     public static ComponentRegistries Default { get; } =
-        new(SimulatorKinds.CreateDefault(), InstrumentKinds.CreateDefault(), InstrumentKinds.CreateDefaultActions(), AgentKinds.CreateDefault());
+        new(SimulatorKinds.CreateDefault().Add(new GatedSimulatorKind()), InstrumentKinds.CreateDefault(), InstrumentKinds.CreateDefaultActions(), AgentKinds.CreateDefault());
 }

@@ -230,7 +230,6 @@ public static partial class ExperimentParser
             var kind = registry.Find(kindText)
                 ?? throw Error(Get(m, "kind")!, key + ".kind", $"unknown kind '{kindText}' (expected {string.Join(", ", registry.Kinds)})");
             CheckKeys(m, key, [.. kind.UsesModel ? ModelKeys : [], "kind", .. kind.Options.Select(o => o.Key), .. roleKeys]);
-            var model = kind.UsesModel ? Model(m, key, required: true) : null;
             var values = new Dictionary<string, string>(StringComparer.Ordinal);
             foreach (var rule in kind.Options)
             {
@@ -257,6 +256,8 @@ public static partial class ExperimentParser
                     _ => text,
                 };
             }
+            var model = kind.UsesModel ? Model(m, key, required: kind.NeedsModel(values)) : null;
+            if (model is not null && !kind.NeedsModel(values)) throw Error(Get(m, "model")!, key + ".model", $"kind {kindText} with these options takes no model (remove model:)");
             return (kindText, model, new ComponentOptions(values));
         }
 

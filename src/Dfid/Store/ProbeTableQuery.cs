@@ -12,12 +12,18 @@ internal static class ProbeTableQuery
         IReadOnlyDictionary<RolloutKey, RolloutRecord> rollouts, IReadOnlyDictionary<RolloutKey, IReadOnlyList<RolloutStep>> steps)
     {
         var sims = new Dictionary<(string, string, int), (string? Text, AnswerStatus Status)>();
+        var gates = new Dictionary<(string, string, int), string>();
         var labels = new Dictionary<(string, string, int, string), (DecisionState? State, AnswerStatus Status)>();
         var actions = new Dictionary<(string, int), AgentAction?>();
-        using (var cmd = Command(db, "SELECT simulator, conversation_id, turn_index, text, status FROM sim_turns WHERE sample_index = 0"))
+        // A gated simulator's first raw line is its drawn state ("gate: state=… p=…"); only that line is read.
+        using (var cmd = Command(db, "SELECT simulator, conversation_id, turn_index, text, status, " +
+            "CASE WHEN raw LIKE 'gate: %' THEN substr(raw, 1, instr(raw || char(10), char(10)) - 1) END FROM sim_turns WHERE sample_index = 0"))
         using (var rd = cmd.ExecuteReader())
             while (rd.Read())
+            {
                 sims[(rd.GetString(0), rd.GetString(1), rd.GetInt32(2))] = (rd.IsDBNull(3) ? null : rd.GetString(3), Enum.Parse<AnswerStatus>(rd.GetString(4)));
+                if (includeTexts && !rd.IsDBNull(5)) gates[(rd.GetString(0), rd.GetString(1), rd.GetInt32(2))] = rd.GetString(5);
+            }
         using (var cmd = Command(db, "SELECT instrument, conversation_id, turn_index, source, state_json, status FROM labels"))
         using (var rd = cmd.ExecuteReader())
             while (rd.Read())
@@ -50,7 +56,8 @@ internal static class ProbeTableQuery
                 var agentIndex = conv.LastTurnBefore(p.TurnIndex, Role.Agent);
                 var action = agentIndex >= 0 && actions.TryGetValue((p.ConversationId, agentIndex), out var a) ? a : null;
                 var full = labels.TryGetValue((instrument, p.ConversationId, p.TurnIndex, LabelSource.RealFull), out var f) && f.Status == AnswerStatus.Ok ? f.State : null;
-                var texts = includeTexts ? new ProbeTexts(agentIndex >= 0 ? conv.Turns[agentIndex].Text : "", conv.Turns[p.TurnIndex].Text, sim.Text) : null;
+                var texts = includeTexts ? new ProbeTexts(agentIndex >= 0 ? conv.Turns[agentIndex].Text : "", conv.Turns[p.TurnIndex].Text, sim.Text,
+                    gates.GetValueOrDefault((simulator, p.ConversationId, p.TurnIndex))) : null;
                 rows.Add(new ProbeRow(name, p.ConversationId, converted, p.TurnIndex, p.Position,
                     real.Status == AnswerStatus.Ok ? real.State : null,
                     sim.Status == AnswerStatus.Ok && simLabel.Status == AnswerStatus.Ok ? simLabel.State : null,
@@ -65,6 +72,10 @@ internal static class ProbeTableQuery
             RealContinuations = includeTexts ? RealContinuations(conversations, conditions, labels, rollouts) : [],
         };
     }
+
+    /// <summary>The first raw line of a gated simulator's answer (its drawn state), or null.</summary>
+    private static string? GateLine(string? raw) =>
+        raw is not null && raw.StartsWith("gate: ", StringComparison.Ordinal) ? raw.Split('\n', 2)[0] : null;
 
     /// <summary>The state of a simulated user who left at a depth probe.</summary>
     private static readonly DecisionState Exited = new(Stage.Resisting, KeySignal: "[LEAVE]");
@@ -151,7 +162,7 @@ internal static class ProbeTableQuery
                     ? StageOf(labels, (inst, key.ConversationId, st + s.Step, source))
                     : null;
                 turns.Add(new RolloutTurn(key.Condition, key.ConversationId, key.Sample, s.Step, s.Role == Role.User ? "user" : "agent",
-                    includeTexts ? s.Answer.Value : null, stage, StateNames.NameOf(s.Answer.Status)));
+                    includeTexts ? s.Answer.Value : null, stage, StateNames.NameOf(s.Answer.Status), includeTexts ? GateLine(s.Answer.RawAnswer) : null));
             }
         }
         return turns;

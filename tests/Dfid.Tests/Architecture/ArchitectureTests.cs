@@ -27,7 +27,7 @@ public sealed class ArchitectureTests
     public void Folders_AreTheFlowsStages() =>
         Assert.Equal(
             ["Dfid.Agents", "Dfid.Analysis", "Dfid.Annotation", "Dfid.Components", "Dfid.Core", "Dfid.Corpus", "Dfid.Embeddings", "Dfid.Instrument", "Dfid.Models",
-             "Dfid.Probing", "Dfid.Reporting", "Dfid.Running", "Dfid.Simulation", "Dfid.Store"],
+             "Dfid.Probing", "Dfid.Reporting", "Dfid.Running", "Dfid.Simulation", "Dfid.Store", "Dfid.Willingness"],
             Folders);
 
     [Fact]

@@ -60,8 +60,11 @@ public class DemoSetupTests
         File.WriteAllText(Path.Combine(dir, "persuasionforgood.jsonl"), "");
         var offline = ExperimentParser.Parse(DemoSetup.ExperimentText(null), Path.Combine(dir, "experiment.yaml"));
         Assert.Equal(new SampleSpec(187, 7), offline.Sample);
-        // Depth conditions, exit probes and (issue 14) a retrieval rollout against the retrieval agent.
-        Assert.Equal(["replay", "retrieval", "retrieval-rollout"], offline.Conditions.Select(c => c.Name));
+        // Depth conditions, exit probes and (issue 14) a retrieval rollout against the retrieval agent; (issue 15) the gated
+        // retrieval beside them, probed and rolled out.
+        Assert.Equal(["replay", "retrieval", "retrieval-rollout", "gated-retrieval", "gated-retrieval-rollout"], offline.Conditions.Select(c => c.Name));
+        Assert.Equal("gated", offline.Simulators["gated-retrieval"].Kind);
+        Assert.Equal("retrieval", offline.Simulators["gated-retrieval"].Options["base"]);
         Assert.True(offline.Probes.Exits);
         Assert.Equal(ConditionMode.Rollout, offline.Conditions[2].Mode);
         var llm = ExperimentParser.Parse(DemoSetup.ExperimentText("openai:gpt-4o-mini"), Path.Combine(dir, "experiment.yaml"));

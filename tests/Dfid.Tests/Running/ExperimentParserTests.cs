@@ -50,7 +50,7 @@ public class ExperimentParserTests
 
     [Theory]
     [InlineData("persona: { kind: persona, model: \"openai:gpt-4o-mini\", temperature: 0.7 }", "persona: { kind: personna, model: \"openai:gpt-4o-mini\" }",
-        "exp.yaml:7: simulators.persona.kind: unknown kind 'personna' (expected persona, instructed, replay, retrieval, prompt-file)")]
+        "exp.yaml:7: simulators.persona.kind: unknown kind 'personna' (expected persona, instructed, replay, retrieval, prompt-file, gated)")]
     [InlineData("- { simulator: replay, instrument: learned }", "- { simulator: replay, instrument: lerned }",
         "exp.yaml:17: conditions[3].instrument: unknown instrument 'lerned' (declared: learned, judge)")]
     [InlineData("budget: { max_cost_usd: 5 }", "budget: { max_cost_usd: five }", "exp.yaml:18: budget.max_cost_usd: 'five' is not a number")]
