@@ -53,6 +53,11 @@ public sealed class DomainTests
         Assert.All(actions, r => Assert.Contains("what a recruiter does in a conversation with a candidate", System(r), StringComparison.Ordinal));
         Assert.All(simulators, r => Assert.Contains("You are a real person in a chat with a recruiter. A recruiter is trying to fill a position.", System(r), StringComparison.Ordinal));
         Assert.Equal("custom", result.Manifest.Options["domain"]);
+        // The manifest records the words themselves, as written in the experiment.
+        Assert.Equal("a recruiter", result.Manifest.Options["domain.agent"]);
+        Assert.Equal("candidate", result.Manifest.Options["domain.user_role"]);
+        Assert.Equal("accepting the job offer", result.Manifest.Options["domain.decision"]);
+        Assert.Equal("A recruiter is trying to fill a position.", result.Manifest.Options["domain.setting"]);
     }
 
     private static string System(RecordedRequest r) => r.Messages.Single(m => m.Role == "system").Text;
