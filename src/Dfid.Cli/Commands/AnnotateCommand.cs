@@ -2,6 +2,7 @@ using System.ComponentModel;
 using Dfid.Annotation;
 using Dfid.Cli.Annotation;
 using Dfid.Instrument;
+using Dfid.Running;
 using Spectre.Console;
 using Spectre.Console.Cli;
 
@@ -44,6 +45,10 @@ internal sealed class AnnotateCommand(IAnsiConsole console) : AsyncCommand<Annot
         [Description("Words of the definitions: sales, fundraising, persuasionforgood or negotiation (also purchase, donation, deal); default: from the corpus dataset.")]
         public string? Domain { get; init; }
 
+        [CommandOption("--experiment <FILE>")]
+        [Description("Take the words of the definitions from this experiment's domain: block (a custom domain included).")]
+        public string? Experiment { get; init; }
+
         [CommandOption("--actions")]
         [Description("Also label the agent action (rapport, probe, pitch, handle-objection, push-close, reassure) of the agent turn before.")]
         public bool Actions { get; init; }
@@ -59,6 +64,8 @@ internal sealed class AnnotateCommand(IAnsiConsole console) : AsyncCommand<Annot
             if (Sample is < 1) return ValidationResult.Error("--sample must be at least 1");
             if (Port is < 0 or > 65535) return ValidationResult.Error("--port must be between 0 and 65535");
             if (Annotator is not null && AnnotatorName.Problem(Annotator) is { } p) return ValidationResult.Error("--annotator: " + p);
+            if (Domain is not null && Experiment is not null) return ValidationResult.Error("pass either --domain NAME or --experiment FILE, not both");
+            if (Experiment is not null && !File.Exists(Experiment)) return ValidationResult.Error($"--experiment: {Experiment} does not exist");
             if (Domain is not null && Core.Domain.Preset(Domain) is null)
                 return ValidationResult.Error($"--domain '{Domain}' is not known; use one of {string.Join(", ", Core.Domain.Presets.Keys)}");
             return ValidationResult.Success();
@@ -80,7 +87,8 @@ internal sealed class AnnotateCommand(IAnsiConsole console) : AsyncCommand<Annot
         var store = opened.Store;
         foreach (var n in opened.Notes) Console.Error.WriteLine("note: " + n);
         var conversations = store.ReadConversations();
-        var words = Core.Domain.Preset(settings.Domain) ?? Core.Domain.ForDataset(conversations.Values.Select(c => c.Source.Dataset).FirstOrDefault());
+        var words = (settings.Experiment is { } experiment ? ExperimentParser.Load(experiment).Domain : Core.Domain.Preset(settings.Domain))
+            ?? Core.Domain.ForDataset(conversations.Values.Select(c => c.Source.Dataset).FirstOrDefault());
         var taxonomy = settings.Taxonomy is { } t ? StageTaxonomy.Load(t) : StageTaxonomy.Default;
         var guide = AnnotationGuide.Create(taxonomy, words, opened.Plan.Actions);
         var export = $"dfid labels export --store {store.FilePath} --out labels.jsonl";
@@ -96,7 +104,7 @@ internal sealed class AnnotateCommand(IAnsiConsole console) : AsyncCommand<Annot
         var progress = store.ReadProgress(annotator);
         Console.Error.WriteLine($"{(opened.Created ? "new session" : "resuming session")}: {AnnotationSession.Describe(opened.Plan)}");
         Console.Error.WriteLine($"store: {store.FilePath}");
-        Console.Error.WriteLine($"annotator {annotator}: {progress.Done} of {progress.Total} done ({progress.Labelled} labelled, {progress.Skipped} skipped); words: {words.Commitment}");
+        Console.Error.WriteLine($"annotator {annotator}: {progress.Done} of {progress.Total} done ({progress.Labelled} labelled, {progress.Skipped} skipped); words: {words.UserRole}, {words.Commitment}");
         console.Profile.Out.Writer.WriteLine(server.Url.ToString());
         Console.Error.WriteLine("open the URL above in a browser on this machine (keys 1-5 label, U undoes, S skips); Ctrl-C stops the server, every label is already saved.");
         await server.WaitForShutdownAsync(cancellationToken);

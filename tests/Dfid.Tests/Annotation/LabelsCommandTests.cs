@@ -2,6 +2,7 @@ using System.Text.Json.Nodes;
 using Dfid.Annotation;
 using Dfid.Cli;
 using Dfid.Instrument;
+using Dfid.Tests.Running;
 using Spectre.Console.Testing;
 
 namespace Dfid.Tests.Annotation;
@@ -92,5 +93,60 @@ public sealed class LabelsCommandTests
         Assert.Equal(2, await DfidApp.RunAsync(["annotate", AnnotationFixture.CorpusPath, "--store", store], console));
         Assert.Contains("--sample N", console.Output, StringComparison.Ordinal);
         Assert.Equal(2, await DfidApp.RunAsync(["annotate", AnnotationFixture.CorpusPath, "--sample", "3", "--store", store, "--domain", "charity"], new TestConsole()));
+    }
+
+    [Fact]
+    public async Task Annotate_WithAnExperiment_ShowsItsCustomDomainWords()
+    {
+        // Given: an experiment whose domain block names a subscription-retention setting
+        var dir = TestData.TempDir();
+        var experiment = Path.Combine(dir, "experiment.yaml");
+        File.WriteAllText(experiment, $$"""
+            corpus: {{AnnotationFixture.CorpusPath}}
+            domain:
+              agent: a member care agent
+              agent_role: member care agent
+              user_role: subscriber
+              commitment: renewal
+              commit_verb: keep the subscription
+              offer: the subscription
+              decision: keeping the subscription
+            simulators:
+              replay: { kind: replay }
+            instruments:
+              learned: { kind: learned }
+            conditions:
+              - { simulator: replay, instrument: learned }
+            """);
+
+        // When: the real CLI serves the labelling page for it
+        using var dfid = DfidProcess.Start(["annotate", AnnotationFixture.CorpusPath, "--sample", "3", "--store", Path.Combine(dir, "labels.sqlite"), "--experiment", experiment]);
+        try
+        {
+            var started = System.Diagnostics.Stopwatch.GetTimestamp();
+            string? url = null;
+            while (url is null && System.Diagnostics.Stopwatch.GetElapsedTime(started) < TimeSpan.FromSeconds(60) && !dfid.Process.HasExited)
+            {
+                url = dfid.Stdout.Split('\n').Select(l => l.Trim()).FirstOrDefault(l => l.StartsWith("http://127.0.0.1:", StringComparison.Ordinal));
+                if (url is null) await Task.Delay(100);
+            }
+            Assert.True(url is not null, "no URL printed; stderr: " + dfid.Stderr);
+            var uri = new Uri(url);
+            using var http = new HttpClient();
+            var setup = await http.GetStringAsync(new Uri(uri, "/api/setup" + uri.Query));
+
+            // Then: the stage definitions speak of keeping the subscription, not of buying or donating
+            Assert.Contains("keep the subscription", setup, StringComparison.Ordinal);
+            Assert.Contains("renewal", setup, StringComparison.Ordinal);
+            Assert.DoesNotContain("purchase", setup, StringComparison.Ordinal);
+            Assert.DoesNotContain("donation", setup, StringComparison.Ordinal);
+        }
+        finally
+        {
+            if (!dfid.Process.HasExited) dfid.Process.Kill(entireProcessTree: true);
+        }
+
+        // And: --domain and --experiment together are a usage error
+        Assert.Equal(2, await DfidApp.RunAsync(["annotate", AnnotationFixture.CorpusPath, "--sample", "3", "--domain", "sales", "--experiment", experiment], new TestConsole()));
     }
 }

@@ -10,6 +10,7 @@ namespace Dfid.Tests.Running;
 internal sealed class DfidProcess : IDisposable
 {
     private readonly StringBuilder _stderr = new();
+    private readonly StringBuilder _stdout = new();
 
     private DfidProcess(Process process) => Process = process;
 
@@ -20,6 +21,12 @@ internal sealed class DfidProcess : IDisposable
     public string Stderr
     {
         get { lock (_stderr) return _stderr.ToString(); }
+    }
+
+    /// <summary>Everything written to standard output so far.</summary>
+    public string Stdout
+    {
+        get { lock (_stdout) return _stdout.ToString(); }
     }
 
     /// <summary>Starts <c>dfid run EXPERIMENT --out OUT --quiet --concurrency 2</c> plus <paramref name="extra"/>.</summary>
@@ -38,7 +45,7 @@ internal sealed class DfidProcess : IDisposable
         var process = Process.Start(psi)!;
         var started = new DfidProcess(process);
         process.ErrorDataReceived += (_, e) => { lock (started._stderr) started._stderr.AppendLine(e.Data); };
-        process.OutputDataReceived += (_, _) => { };
+        process.OutputDataReceived += (_, e) => { lock (started._stdout) started._stdout.AppendLine(e.Data); };
         process.BeginErrorReadLine();
         process.BeginOutputReadLine();
         return started;
