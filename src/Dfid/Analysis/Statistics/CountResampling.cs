@@ -134,18 +134,8 @@ internal static class CountResampling
     {
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(draws);
         if (a.IsEmpty || b.IsEmpty) return new PermutationResult(double.NaN, 1.0, draws, draws);
-        int na = a.Length, nb = b.Length, n = na + nb;
-        var pooled = new double[n];
-        a.CopyTo(pooled);
-        b.CopyTo(pooled.AsSpan(na));
-        double sumA = 0, sumB = 0, absTotal = 0;
-        foreach (var v in a) { sumA += v; absTotal += Math.Abs(v); }
-        foreach (var v in b) { sumB += v; absTotal += Math.Abs(v); }
-        var observed = sumA / na - sumB / nb;
-        var tol = 1e-10 * (absTotal + 1);
-        var drawA = na <= nb;
-        var k = drawA ? na : nb;
-        var threshold = drawA ? sumA - tol : sumB + tol;
+        var (pooled, observed, drawA, k, threshold) = OneSidedSetup.Of(a, b);
+        var n = pooled.Length;
         var values = Distinct.Of(pooled, 1, [0]);
         var blockCount = Math.Min(Blocks, draws);
         var hits = new int[blockCount];
@@ -163,8 +153,7 @@ internal static class CountResampling
             }
             hits[block] = h;
         });
-        var extreme = hits.Sum();
-        return new PermutationResult(observed, (1.0 + extreme) / (1.0 + draws), draws, extreme);
+        return OneSidedSetup.Result(observed, hits.Sum(), draws);
     }
 
     /// <summary>The distinct rows of some columns of a stratum, with how many units have each (largest first).</summary>

@@ -30,19 +30,8 @@ public static class PermutationTest
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(draws);
         ArgumentOutOfRangeException.ThrowIfNegativeOrZero(workers);
         if (a.IsEmpty || b.IsEmpty) return new PermutationResult(double.NaN, 1.0, draws, draws);
-        int na = a.Length, nb = b.Length, n = na + nb;
-        var pooled = new double[n];
-        a.CopyTo(pooled);
-        b.CopyTo(pooled.AsSpan(na));
-        double sumA = 0, sumB = 0, absTotal = 0;
-        foreach (var v in a) { sumA += v; absTotal += Math.Abs(v); }
-        foreach (var v in b) { sumB += v; absTotal += Math.Abs(v); }
-        var observed = sumA / na - sumB / nb;
-        var tol = 1e-10 * (absTotal + 1);
-        // contrast = sA/na − (S − sA)/nb rises with sA: count draws of group a's sum ≥ observed (or of b's sum ≤ observed).
-        var drawA = na <= nb;
-        var k = drawA ? na : nb;
-        var threshold = drawA ? sumA - tol : sumB + tol;
+        var (pooled, observed, drawA, k, threshold) = OneSidedSetup.Of(a, b);
+        var n = pooled.Length;
 
         var counts = new int[Blocks];
         var blockCount = Math.Min(Blocks, draws);
@@ -54,7 +43,7 @@ public static class PermutationTest
         });
         var extreme = 0;
         foreach (var c in counts) extreme += c;
-        return new PermutationResult(observed, (1.0 + extreme) / (1.0 + draws), draws, extreme);
+        return OneSidedSetup.Result(observed, extreme, draws);
     }
 
     // The hot loop: a static method with everything in locals so the JIT keeps the generator state in registers.
@@ -96,4 +85,39 @@ public static class PermutationTest
             while ((block = Interlocked.Increment(ref next)) < count) body(block, work);
         });
     }
+}
+
+/// <summary>
+/// What a one-sided two-group permutation test of a mean contrast compares every draw with, shared by the unit-by-unit
+/// (<see cref="PermutationTest"/>) and the count-based (<see cref="CountResampling"/>) draws.
+/// </summary>
+/// <remarks>
+/// With the total fixed, contrast = sA/na − (S − sA)/nb rises with sA: a draw is at least as extreme when the sum of the
+/// smaller group's drawn members is ≥ group a's observed sum (or ≤ group b's), up to a rounding tolerance of 1e-10 × Σ|x|.
+/// </remarks>
+/// <param name="Pooled">Both groups, a first.</param>
+/// <param name="Observed">Mean of a minus mean of b.</param>
+/// <param name="DrawA">Whether draws take group a's size (it is the smaller one).</param>
+/// <param name="K">Members per draw.</param>
+/// <param name="Threshold">The drawn sum that counts as at least as extreme (≥ when <paramref name="DrawA"/>, else ≤).</param>
+internal readonly record struct OneSidedSetup(double[] Pooled, double Observed, bool DrawA, int K, double Threshold)
+{
+    /// <summary>The setup of groups <paramref name="a"/> and <paramref name="b"/> (both non-empty).</summary>
+    public static OneSidedSetup Of(ReadOnlySpan<double> a, ReadOnlySpan<double> b)
+    {
+        int na = a.Length, nb = b.Length;
+        var pooled = new double[na + nb];
+        a.CopyTo(pooled);
+        b.CopyTo(pooled.AsSpan(na));
+        double sumA = 0, sumB = 0, absTotal = 0;
+        foreach (var v in a) { sumA += v; absTotal += Math.Abs(v); }
+        foreach (var v in b) { sumB += v; absTotal += Math.Abs(v); }
+        var tol = 1e-10 * (absTotal + 1);
+        var drawA = na <= nb;
+        return new OneSidedSetup(pooled, sumA / na - sumB / nb, drawA, drawA ? na : nb, drawA ? sumA - tol : sumB + tol);
+    }
+
+    /// <summary>The result from the count of draws at least as extreme (p = (1 + extreme) / (1 + draws)).</summary>
+    public static PermutationResult Result(double observed, int extreme, int draws) =>
+        new(observed, (1.0 + extreme) / (1.0 + draws), draws, extreme);
 }
