@@ -72,15 +72,13 @@ internal sealed class BatchExecutor : IRunProgressSource
         get
         {
             var elapsed = _finalElapsed ?? _time.GetElapsedTime(_startTicks);
-            var r = Volatile.Read(ref _recorder);
             // No ETA: a batch's turnaround is the provider's (minutes to 24 hours), not a rate of this session.
             var remaining = _probesTotal - Volatile.Read(ref _probesDone);
-            return new RunProgress(
+            return RunProgress.Of(
                 _conditionNames.Select(n => new ConditionProgress(n, _conditionDone.GetValueOrDefault(n), _probesTotal)).ToList(),
-                Volatile.Read(ref _probesDone), _probesTotal, _probesSkipped,
-                r?.Calls ?? 0, r?.CacheHits ?? 0, r?.Failures ?? 0, r?.Tokens ?? 0, _cost?.Invoke(), elapsed, remaining == 0 ? TimeSpan.Zero : null)
+                Volatile.Read(ref _probesDone), _probesTotal, _probesSkipped, Volatile.Read(ref _recorder), _cost?.Invoke(), elapsed,
+                remaining == 0 ? TimeSpan.Zero : null) with
             {
-                CachedPromptTokens = r?.CachedPromptTokens ?? 0,
                 Batches = _ledger.Progress(_phase, _round),
             };
         }

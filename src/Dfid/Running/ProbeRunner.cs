@@ -87,14 +87,9 @@ internal sealed class ProbeRunner : IRunProgressSource
             var remaining = _probesTotal - Volatile.Read(ref _probesDone);
             var sessionDone = Volatile.Read(ref _sessionDone);
             TimeSpan? eta = sessionDone > 0 && remaining > 0 ? elapsed * ((double)remaining / sessionDone) : remaining == 0 ? TimeSpan.Zero : null;
-            var r = Volatile.Read(ref _recorder);
-            return new RunProgress(
+            return RunProgress.Of(
                 _conditionNames.Select(n => new ConditionProgress(n, _conditionDone.GetValueOrDefault(n), _probesTotal)).ToList(),
-                Volatile.Read(ref _probesDone), _probesTotal, _probesSkipped,
-                r?.Calls ?? 0, r?.CacheHits ?? 0, r?.Failures ?? 0, r?.Tokens ?? 0, _cost?.Invoke(), elapsed, eta)
-            {
-                CachedPromptTokens = r?.CachedPromptTokens ?? 0,
-            };
+                Volatile.Read(ref _probesDone), _probesTotal, _probesSkipped, Volatile.Read(ref _recorder), _cost?.Invoke(), elapsed, eta);
         }
     }
 

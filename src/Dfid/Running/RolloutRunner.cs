@@ -68,9 +68,9 @@ internal sealed class RolloutRunner : IRunProgressSource
         _time = time ?? TimeProvider.System;
     }
 
-    public RunProgress Progress => new(
+    public RunProgress Progress => RunProgress.Of(
         _totals.Select(t => new ConditionProgress(t.Key, _done.GetValueOrDefault(t.Key), t.Value)).ToList(),
-        0, 0, 0, _recorder.Calls, _recorder.CacheHits, _recorder.Failures, _recorder.Tokens, _cost?.Invoke(), _elapsed ?? _time.GetElapsedTime(_startTicks), null)
+        0, 0, 0, _recorder, _cost?.Invoke(), _elapsed ?? _time.GetElapsedTime(_startTicks), null) with
     {
         RolloutsDone = Volatile.Read(ref _finished),
         RolloutsTotal = _total,

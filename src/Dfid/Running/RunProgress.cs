@@ -76,6 +76,16 @@ public sealed record RunProgress(
 
     /// <summary>In batch execution, where the provider batches stand; null online.</summary>
     public BatchProgress? Batches { get; init; }
+
+    /// <summary>A snapshot whose session counters (calls, cache hits, failures, tokens, cached prompt tokens) are
+    /// <paramref name="recorder"/>'s, or zero before the session has one.</summary>
+    internal static RunProgress Of(IReadOnlyList<ConditionProgress> conditions, int probesDone, int probesTotal, int probesSkipped,
+        RunRecorder? recorder, double? costUsd, TimeSpan elapsed, TimeSpan? eta) =>
+        new(conditions, probesDone, probesTotal, probesSkipped, recorder?.Calls ?? 0, recorder?.CacheHits ?? 0, recorder?.Failures ?? 0,
+            recorder?.Tokens ?? 0, costUsd, elapsed, eta)
+        {
+            CachedPromptTokens = recorder?.CachedPromptTokens ?? 0,
+        };
 }
 
 /// <summary>Where a batch-executed session stands.</summary>
