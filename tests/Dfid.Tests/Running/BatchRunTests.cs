@@ -63,32 +63,16 @@ public class BatchRunTests
     internal const string FastBatch = "execution: { mode: batch, poll_seconds: 0.01 }";
 
     /// <summary>Every stored answer with every column but the time it took and the time it was written.</summary>
-    internal static string Rows(string runDir)
-    {
-        using var db = new SqliteConnection($"Data Source={Path.Combine(runDir, RunStore.FileName)};Mode=ReadOnly;Pooling=False");
-        db.Open();
-        var sb = new StringBuilder();
-        foreach (var sql in new[]
-        {
-            "SELECT id, converted, json FROM conversations ORDER BY 1",
-            "SELECT * FROM probes ORDER BY 1, 2",
-            "SELECT simulator, conversation_id, turn_index, sample_index, text, status, error, raw, model, prompt_tokens, completion_tokens, cache_hit, attempts FROM sim_turns ORDER BY 1, 2, 3, 4",
-            "SELECT instrument, conversation_id, turn_index, source, stage, state_json, status, error, raw, model, prompt_tokens, completion_tokens, cache_hit, attempts FROM labels ORDER BY 1, 2, 3, 4",
-            "SELECT labeller, conversation_id, agent_turn_index, action, status, error, model, prompt_tokens, completion_tokens, cache_hit, attempts FROM actions ORDER BY 1, 2, 3",
-        })
-        {
-            using var cmd = db.CreateCommand();
-            cmd.CommandText = sql;
-            using var rd = cmd.ExecuteReader();
-            while (rd.Read())
-            {
-                for (var i = 0; i < rd.FieldCount; i++) sb.Append(rd.IsDBNull(i) ? "∅" : rd.GetValue(i)).Append('|');
-                sb.Append('\n');
-            }
-            sb.Append("--\n");
-        }
-        return sb.ToString();
-    }
+    internal static string Rows(string runDir) => StoreDump.Of(Path.Combine(runDir, RunStore.FileName), AnswerTables);
+
+    private static readonly string[] AnswerTables =
+    [
+        "SELECT id, converted, json FROM conversations ORDER BY 1",
+        "SELECT * FROM probes ORDER BY 1, 2",
+        "SELECT simulator, conversation_id, turn_index, sample_index, text, status, error, raw, model, prompt_tokens, completion_tokens, cache_hit, attempts FROM sim_turns ORDER BY 1, 2, 3, 4",
+        "SELECT instrument, conversation_id, turn_index, source, stage, state_json, status, error, raw, model, prompt_tokens, completion_tokens, cache_hit, attempts FROM labels ORDER BY 1, 2, 3, 4",
+        "SELECT labeller, conversation_id, agent_turn_index, action, status, error, model, prompt_tokens, completion_tokens, cache_hit, attempts FROM actions ORDER BY 1, 2, 3",
+    ];
 
     private static long Scalar(string runDir, string sql)
     {

@@ -61,17 +61,7 @@ public sealed partial class WalkAwayRunTests
         // Given: exit probes and replay rollouts with two samples, the LLM judge on the loopback server
         await using var server = LoopbackOpenAiServer.Start(r => Scripted(r, int.MaxValue));
         var dir = TestData.TempDir();
-        var path = WriteExperiment(dir, server.BaseUrl, """
-            probes: { positions: [0.3, 0.6, 0.9], exits: true }
-            simulators:
-              replay: { kind: replay }
-            agents:
-              real: { kind: replay }
-            conditions:
-              - { simulator: replay, instrument: judge }
-              - { simulator: replay, instrument: judge, mode: rollout, agent: real, name: replay-rollout }
-            rollouts: { start: 0.3, max_user_turns: 3, samples: 2 }
-            """);
+        var path = WriteExperiment(dir, server.BaseUrl, ReplayExitsAndRollouts);
         var pipeline = new RunPipeline();
         string Dir(string name) => Path.Combine(dir, name);
 

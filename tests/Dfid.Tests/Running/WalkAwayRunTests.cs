@@ -38,6 +38,19 @@ public sealed partial class WalkAwayRunTests
         return list;
     }
 
+    /// <summary>Replay at depth and exit probes, and replay user with replay agent in rollouts (two samples).</summary>
+    private const string ReplayExitsAndRollouts = """
+        probes: { positions: [0.3, 0.6, 0.9], exits: true }
+        simulators:
+          replay: { kind: replay }
+        agents:
+          real: { kind: replay }
+        conditions:
+          - { simulator: replay, instrument: judge }
+          - { simulator: replay, instrument: judge, mode: rollout, agent: real, name: replay-rollout }
+        rollouts: { start: 0.3, max_user_turns: 3, samples: 2 }
+        """;
+
     private static string WriteExperiment(string dir, Uri baseUrl, string body)
     {
         CorpusFile.Write(Path.Combine(dir, "corpus.jsonl"), Corpus());
@@ -86,17 +99,7 @@ public sealed partial class WalkAwayRunTests
         // Given: replay at probes with exit points, and replay user + replay agent in rollouts
         await using var server = LoopbackOpenAiServer.Start(r => Scripted(r, int.MaxValue));
         var dir = TestData.TempDir();
-        var path = WriteExperiment(dir, server.BaseUrl, """
-            probes: { positions: [0.3, 0.6, 0.9], exits: true }
-            simulators:
-              replay: { kind: replay }
-            agents:
-              real: { kind: replay }
-            conditions:
-              - { simulator: replay, instrument: judge }
-              - { simulator: replay, instrument: judge, mode: rollout, agent: real, name: replay-rollout }
-            rollouts: { start: 0.3, max_user_turns: 3, samples: 2 }
-            """);
+        var path = WriteExperiment(dir, server.BaseUrl, ReplayExitsAndRollouts);
 
         // When
         var session = await new RunPipeline().RunAsync(ExperimentParser.Load(path), new RunSettings(Path.Combine(dir, "run")));
