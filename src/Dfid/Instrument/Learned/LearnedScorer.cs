@@ -58,22 +58,13 @@ internal sealed class LearnedScorer(LearnedModel model, ITextEmbedder embedder)
             {
                 var cv = action[i].Context is not null ? vectors[at++] : null;
                 m.Logits(TurnFeatures.Build(tv, cv, action[i].Ordinal, text), null, classes, p);
-                Softmax(p);
+                SoftmaxRegression.Softmax(p);
                 label = 0;
                 for (var c = 1; c < classes; c++) if (p[c] > p[label]) label = c;
             }
             result[i] = new Scored(label, p, fold);
         }
         return result;
-    }
-
-    private static void Softmax(Span<double> p)
-    {
-        var max = double.NegativeInfinity;
-        foreach (var v in p) max = Math.Max(max, v);
-        double z = 0;
-        for (var c = 0; c < p.Length; c++) { p[c] = Math.Exp(p[c] - max); z += p[c]; }
-        for (var c = 0; c < p.Length; c++) p[c] /= z;
     }
 
     public static void CheckDimensions(LearnedModel model, ITextEmbedder embedder)

@@ -15,7 +15,7 @@ internal static class SoftmaxRegression
     private const int Chunks = 8;
 
     /// <summary>Logits to probabilities, in place.</summary>
-    private static void Softmax(Span<double> p)
+    internal static void Softmax(Span<double> p)
     {
         var max = double.NegativeInfinity;
         foreach (var v in p) max = Math.Max(max, v);

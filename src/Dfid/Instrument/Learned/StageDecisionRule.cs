@@ -22,15 +22,8 @@ internal sealed record StageDecisionRule(double Temperature, double PriorShift, 
     /// <summary>Probabilities from logits, in place.</summary>
     public void Calibrate(Span<double> logits)
     {
-        var max = double.NegativeInfinity;
-        foreach (var v in logits) max = Math.Max(max, v / Temperature);
-        double z = 0;
-        for (var c = 0; c < logits.Length; c++)
-        {
-            logits[c] = Math.Exp(logits[c] / Temperature - max);
-            z += logits[c];
-        }
-        for (var c = 0; c < logits.Length; c++) logits[c] /= z;
+        for (var c = 0; c < logits.Length; c++) logits[c] /= Temperature;
+        SoftmaxRegression.Softmax(logits);
     }
 
     /// <summary>The stage for calibrated probabilities <paramref name="p"/>.</summary>
