@@ -21,7 +21,7 @@ public sealed partial class RunPipeline
     private async Task<IReadOnlyList<CorpusResistingShare>> CorpusInstrumentSharesAsync(Experiment experiment, IReadOnlyList<Conversation> corpus,
         IEnumerable<IInstrument> instruments, IReadOnlyList<ComponentManifest> components, RunManifest? previous, string corpusHash, CancellationToken ct)
     {
-        var reusable = previous?.CorpusSha256 == corpusHash ? CorpusInstrumentSharesOf(previous) ?? [] : [];
+        var reusable = previous?.CorpusSha256 == corpusHash ? previous.CorpusInstrumentShares ?? [] : [];
         var shares = new List<CorpusResistingShare>();
         foreach (var instrument in instruments.DistinctBy(i => i.Name))
         {
@@ -55,11 +55,4 @@ public sealed partial class RunPipeline
         if (manifest?.HumanLabels is not { } file) return saved.Selection?.HumanLabelsSha256 is not null;
         return !File.Exists(file.Path) || saved.Selection?.HumanLabelsSha256 != FileSha256(file.Path);
     }
-
-    private static IReadOnlyList<CorpusResistingShare>? CorpusInstrumentSharesOf(RunManifest? manifest) => manifest?.CorpusInstrumentShares switch
-    {
-        IReadOnlyList<CorpusResistingShare> list => list,
-        JsonElement { ValueKind: JsonValueKind.Array } j => j.Deserialize<List<CorpusResistingShare>>(RunStore.Json),
-        _ => null,
-    };
 }

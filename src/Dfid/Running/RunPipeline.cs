@@ -242,7 +242,7 @@ public sealed partial class RunPipeline
         var totalCost = sessionCost is null && previous?.CostUsd is null ? (double?)null : (previous?.CostUsd ?? 0) + (sessionCost ?? 0);
         // The selection check's corpus-side instrument shares, once the run is complete (every shard labels the whole corpus
         // with the same instruments, so a merged run's shares, taken from its first shard, are the unsharded run's).
-        var corpusShares = CorpusInstrumentSharesOf(previous);
+        var corpusShares = previous?.CorpusInstrumentShares;
         if (outcome.End == RunEnd.Completed)
         {
             try
@@ -467,13 +467,13 @@ public sealed partial class RunPipeline
             Dataset = table.Conversations.Values.FirstOrDefault()?.Source.Dataset,
         };
         var instrumentOf = options.Conditions!.Where(c => c.Instrument is not null).ToDictionary(c => c.Name, c => c.Instrument!, StringComparer.Ordinal);
-        var corpusEngagement = CorpusEngagementOf(manifest);
+        var corpusEngagement = manifest?.CorpusEngagement;
         var sampleEngagement = SelectionStatistics.Engagement(table.Conversations.Values, human);
         // Name the human labels only when they label something here (a PersuasionForGood corpus stripped of its acts has none).
         var labelled = sampleEngagement.All.HumanLabelledTurns > 0 || corpusEngagement?.All.HumanLabelledTurns > 0;
         var selection = new SelectionCheck(corpusEngagement, sampleEngagement, SelectionChecks.InstrumentShares(rows, instrumentOf), labelled ? human?.Source : null)
         {
-            CorpusInstruments = CorpusInstrumentSharesOf(manifest),
+            CorpusInstruments = manifest?.CorpusInstrumentShares,
             HumanLabelsSha256 = (human as LabelsFileHumanLabels)?.Sha256,
         };
         return DecisionFidelityAnalysis.Analyze(input, options) with { Manifest = Manifest(store), ProbeTableStamp = store.ReadContentStamp(), Selection = selection };
@@ -507,13 +507,6 @@ public sealed partial class RunPipeline
         if (human is null) return table.Rows;
         return table.Rows.Select(r => r with { HumanStage = human.StageOf(table.Conversations[r.ConversationId], r.ProbeTurn) }).ToList();
     }
-
-    private static EngagementStatistics? CorpusEngagementOf(RunManifest? manifest) => manifest?.CorpusEngagement switch
-    {
-        EngagementStatistics e => e,
-        JsonElement { ValueKind: JsonValueKind.Object } j => j.Deserialize<EngagementStatistics>(RunStore.Json),
-        _ => null,
-    };
 
     // The corpus statistics are in the results' selection check (snake_case); the manifest copy would repeat them.
     private static JsonElement? Manifest(RunStore store) =>

@@ -50,13 +50,12 @@ public sealed record RunManifest(
     /// <summary>The labels file of the experiment's <c>human_labels:</c> as the latest session read it; null without one.</summary>
     public RunHumanLabels? HumanLabels { get; init; }
 
-    /// <summary>Engagement statistics of the whole corpus for the selection check (the analysis' <c>EngagementStatistics</c>,
-    /// read back as JSON); null for runs recorded before the check existed.</summary>
-    public object? CorpusEngagement { get; init; }
+    /// <summary>Engagement statistics of the whole corpus for the selection check; null for runs recorded before the check existed.</summary>
+    public EngagementStatistics? CorpusEngagement { get; init; }
 
     /// <summary>The offline instruments' resisting shares at the probe positions of every corpus conversation for the
-    /// selection check (the analysis' <c>CorpusResistingShare</c> list, read back as JSON); null until a session completes.</summary>
-    public object? CorpusInstrumentShares { get; init; }
+    /// selection check; null until a session completes.</summary>
+    public IReadOnlyList<CorpusResistingShare>? CorpusInstrumentShares { get; init; }
 }
 
 /// <summary>The human labels file a run is analysed with (<c>human_labels:</c>).</summary>
